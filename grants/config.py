@@ -1,0 +1,61 @@
+"""Settings read from the environment (prefix ``GRANTS_``), with safe defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set as ``GRANTS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="GRANTS_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./grants.db"
+    secret_key: str = DEFAULT_SECRET_KEY
+    today: dt.date | None = Field(
+        default=None, description="Fixes the date the app treats as today (demos, tests)."
+    )
+    data_dir: Path = Path("./var")
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    db_pool_size: int = Field(default=5, ge=1)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost: int = Field(default=65_536, ge=1024)
+    default_locale: str = "en"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql+psycopg:// URL")
+        return value
+
+    def check_production(self) -> None:
+        """Raise ``RuntimeError`` when production runs with a default or weak secret key."""
+        if self.environment != "production":
+            return
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            raise RuntimeError(
+                "GRANTS_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()
+
+
+def today(settings: Settings | None = None) -> dt.date:
+    """Return the date the application treats as today (``GRANTS_TODAY`` or the UTC date)."""
+    settings = settings or get_settings()
+    return settings.today or dt.datetime.now(dt.UTC).date()

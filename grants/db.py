@@ -1,0 +1,111 @@
+"""Engines, sessions and migrations for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from grants.config import Settings, get_settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+WRITE_OPTION = "grants_write"
+
+
+def normalise_url(url: str) -> str:
+    """Return ``url`` with PostgreSQL pointed at psycopg 3 whatever driver was named."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str | None = None, settings: Settings | None = None) -> Engine:
+    """Return an engine for ``url`` configured for safe concurrent use."""
+    settings = settings or get_settings()
+    url = normalise_url(url or settings.database_url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, settings)
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=10)
+
+
+def _sqlite_engine(url: str, settings: Settings) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+    busy_timeout = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so BEGIN is ours to choose.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # A writer takes the write lock up front: a deferred transaction that later
+        # upgrades can fail with "database is locked" whatever the busy timeout.
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@lru_cache
+def default_engine() -> Engine:
+    """Return the process-wide engine for ``GRANTS_DATABASE_URL``."""
+    return make_engine()
+
+
+@contextmanager
+def write_session(engine: Engine | None = None) -> Iterator[Session]:
+    """Yield a session in one write transaction: committed on success, rolled back on error."""
+    engine = engine or default_engine()
+    with Session(engine.execution_options(**{WRITE_OPTION: True})) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(engine: Engine | None = None) -> Iterator[Session]:
+    """Yield a session for reading; it never commits."""
+    engine = engine or default_engine()
+    with Session(engine) as session:
+        yield session
+
+
+def alembic_config(url: str) -> Config:
+    """Return an Alembic configuration for the packaged migrations against ``url``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` on the database at ``url``."""
+    command.upgrade(alembic_config(url or get_settings().database_url), revision)
+
+
+def ping(engine: Engine) -> None:
+    """Run a trivial query; raise if the database cannot be reached."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

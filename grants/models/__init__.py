@@ -1,0 +1,120 @@
+"""The domain model: every table, with its Create and Update input models."""
+
+from sqlmodel import SQLModel
+
+from grants.models.accounts import ApiToken, Membership, User, UserCreate
+from grants.models.base import ExactDecimal, UTCDateTime, Versioned, utcnow
+from grants.models.delivery import (
+    Milestone,
+    MilestoneCreate,
+    MilestoneUpdate,
+    Tranche,
+    TrancheCreate,
+    TrancheGate,
+)
+from grants.models.enums import (
+    AuditAction,
+    BudgetCategory,
+    MilestoneStatus,
+    OrganisationKind,
+    OverallStatus,
+    PartnerRole,
+    ProjectStatus,
+    ReportKind,
+    ReportScope,
+    ReviewStatus,
+    Role,
+    TrancheStatus,
+)
+from grants.models.finance import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate
+from grants.models.programmes import (
+    Call,
+    CallCreate,
+    Objective,
+    Organisation,
+    OrganisationCreate,
+    OrganisationUpdate,
+    Programme,
+    ProgrammeCreate,
+    ProgrammeFunder,
+)
+from grants.models.projects import (
+    CoFinancing,
+    Project,
+    ProjectCreate,
+    ProjectObjective,
+    ProjectPartner,
+    ProjectSector,
+    ProjectUpdate,
+)
+from grants.models.records import AuditEvent, IssuedReport
+from grants.models.results import (
+    Attachment,
+    Indicator,
+    IndicatorCreate,
+    IndicatorValue,
+    IndicatorValueCreate,
+    ProgressUpdate,
+    ProgressUpdateCreate,
+)
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditAction",
+    "AuditEvent",
+    "BudgetCategory",
+    "BudgetLine",
+    "BudgetLineCreate",
+    "Call",
+    "CallCreate",
+    "CoFinancing",
+    "ExactDecimal",
+    "Expense",
+    "ExpenseCreate",
+    "Indicator",
+    "IndicatorCreate",
+    "IndicatorValue",
+    "IndicatorValueCreate",
+    "IssuedReport",
+    "Membership",
+    "Milestone",
+    "MilestoneCreate",
+    "MilestoneStatus",
+    "MilestoneUpdate",
+    "Objective",
+    "Organisation",
+    "OrganisationCreate",
+    "OrganisationKind",
+    "OrganisationUpdate",
+    "OverallStatus",
+    "PartnerRole",
+    "Programme",
+    "ProgrammeCreate",
+    "ProgrammeFunder",
+    "ProgressUpdate",
+    "ProgressUpdateCreate",
+    "Project",
+    "ProjectCreate",
+    "ProjectObjective",
+    "ProjectPartner",
+    "ProjectSector",
+    "ProjectStatus",
+    "ProjectUpdate",
+    "ReportKind",
+    "ReportScope",
+    "ReviewStatus",
+    "Role",
+    "Tranche",
+    "TrancheCreate",
+    "TrancheGate",
+    "TrancheStatus",
+    "UTCDateTime",
+    "User",
+    "UserCreate",
+    "Versioned",
+    "metadata",
+    "utcnow",
+]

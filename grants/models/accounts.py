@@ -1,0 +1,57 @@
+"""People and their access: users, memberships (user x organisation x role) and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from grants.models.base import Versioned, enum_type, timestamp_field, utcnow
+from grants.models.enums import Role
+
+
+class UserBase(SQLModel):
+    email: str = Field(max_length=254, unique=True, regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    full_name: str = Field(min_length=1, max_length=200)
+    locale: str = Field(default="en", max_length=10)
+
+
+class User(UserBase, Versioned, table=True):
+    __tablename__ = "user_account"
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    last_login_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=12, max_length=256)
+
+
+class Membership(Versioned, table=True):
+    """What a user may do, and for which organisation; an admin needs no organisation."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "organisation_id", "role"),
+        CheckConstraint("role = 'admin' OR organisation_id IS NOT NULL", name="organisation"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    role: Role = Field(sa_type=enum_type(Role, "role"))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API; only its hash is kept."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=128, unique=True)
+    created_at: dt.datetime = timestamp_field(default_factory=utcnow)
+    expires_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
+    last_used_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
+    revoked_at: dt.datetime | None = timestamp_field(nullable=True, default=None)

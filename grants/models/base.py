@@ -1,0 +1,164 @@
+"""Column types, mixins and code lists shared by every table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+from babel.numbers import get_currency_precision
+from sqlalchemy import BigInteger, DateTime, Numeric, TypeDecorator
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.types import TypeEngine
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SCALE = 4
+_FACTOR = Decimal(10) ** SCALE
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A decimal with four places: NUMERIC on PostgreSQL, a scaled integer on SQLite.
+
+    SQLite has no decimal type and would store a float; a scaled integer keeps values
+    and SQL sums exact there too.
+    """
+
+    impl = Numeric(19, SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(19, SCALE, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value)
+        if value != value.quantize(Decimal(1).scaleb(-SCALE)):
+            raise ValueError(f"{value} has more than {SCALE} decimal places")
+        if dialect.name == "sqlite":
+            return int(value * _FACTOR)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / _FACTOR).quantize(Decimal(1).scaleb(-SCALE))
+        return Decimal(value).quantize(Decimal(1).scaleb(-SCALE))
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp, always stored and returned in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def enum_type(enum_cls: type[enum.Enum], name: str) -> SAEnum:
+    """Return a portable enum column type: a VARCHAR with a CHECK of the allowed values."""
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def amount_field(*, nullable: bool = False, default: Any = ...) -> Any:
+    """Return a money or quantity field stored exactly."""
+    return Field(default=default, sa_type=ExactDecimal(), nullable=nullable)
+
+
+def timestamp_field(*, nullable: bool = False, **kwargs: Any) -> Any:
+    """Return a UTC timestamp field."""
+    return Field(sa_type=UTCDateTime(), nullable=nullable, **kwargs)
+
+
+class Versioned(SQLModel):
+    """An editable row: a version counter checked on every UPDATE, and timestamps."""
+
+    version: int = Field(default=1, nullable=False)
+    created_at: dt.datetime = timestamp_field(default_factory=utcnow)
+    updated_at: dt.datetime = timestamp_field(
+        default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow}
+    )
+
+    @declared_attr  # type: ignore[arg-type]
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+@lru_cache
+def currency_codes() -> frozenset[str]:
+    """Return the active ISO 4217 currency codes."""
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
+@lru_cache
+def country_codes() -> frozenset[str]:
+    """Return the ISO 3166-1 alpha-2 country codes."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+def check_currency(value: str) -> str:
+    """Return ``value`` upper-cased if it is an ISO 4217 code, else raise ``ValueError``."""
+    code = value.strip().upper()
+    if code not in currency_codes():
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+    return code
+
+
+def check_country(value: str) -> str:
+    """Return ``value`` upper-cased if it is an ISO 3166-1 alpha-2 code, else raise."""
+    code = value.strip().upper()
+    if code not in country_codes():
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def check_amount(value: Decimal, currency: str) -> Decimal:
+    """Return ``value`` if it is >= 0 with no more decimals than ``currency`` allows."""
+    if value < 0:
+        raise ValueError(f"{value} is negative")
+    places = min(get_currency_precision(currency), SCALE)
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"{value} has more than {places} decimal places for {currency}")
+    return value

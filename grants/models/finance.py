@@ -1,0 +1,75 @@
+"""Budget lines planned per project and the expenses partners record against them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import field_validator
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from grants.models.base import Versioned, amount_field, check_currency, enum_type
+from grants.models.enums import BudgetCategory
+
+
+class BudgetLineBase(SQLModel):
+    code: str = Field(max_length=20, regex=r"^[A-Za-z0-9_.-]+$")
+    category: BudgetCategory = Field(sa_type=enum_type(BudgetCategory, "category"))
+    description: str = Field(min_length=1, max_length=300)
+    amount: Decimal = amount_field()
+    currency: str = Field(max_length=3)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return check_currency(value)
+
+
+class BudgetLine(BudgetLineBase, Versioned, table=True):
+    __tablename__ = "budget_line"
+    __table_args__ = (
+        UniqueConstraint("project_id", "code"),
+        UniqueConstraint("project_id", "id"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+
+
+class BudgetLineCreate(BudgetLineBase):
+    pass
+
+
+class ExpenseBase(SQLModel):
+    budget_line_id: int
+    spent_on: dt.date
+    amount: Decimal = amount_field()
+    currency: str = Field(max_length=3)
+    description: str = Field(min_length=1, max_length=500)
+    reference: str = Field(default="", max_length=100)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return check_currency(value)
+
+
+class Expense(ExpenseBase, Versioned, table=True):
+    """Money spent; its budget line belongs to the same project (a composite key says so)."""
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["project_id", "budget_line_id"], ["budget_line.project_id", "budget_line.id"]
+        ),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    budget_line_id: int = Field(index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class ExpenseCreate(ExpenseBase):
+    pass

@@ -1,0 +1,151 @@
+"""Organisations, programmes, their funders, calls for proposals and call objectives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import field_validator, model_validator
+from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from grants.models.base import (
+    Versioned,
+    amount_field,
+    check_amount,
+    check_country,
+    check_currency,
+    enum_type,
+)
+from grants.models.enums import OrganisationKind
+
+ORG_ID_PATTERN = r"^[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9_.:/-]+$"
+
+
+class OrganisationBase(SQLModel):
+    ref: str = Field(max_length=40, unique=True, regex=r"^[A-Z0-9][A-Z0-9_.-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganisationKind = Field(sa_type=enum_type(OrganisationKind, "kind"))
+    country: str | None = Field(default=None, max_length=2)
+    city: str | None = Field(default=None, max_length=100)
+    org_identifier: str | None = Field(
+        default=None, max_length=100, unique=True, regex=ORG_ID_PATTERN
+    )
+    website: str | None = Field(default=None, max_length=300)
+    is_fictional: bool = Field(default=False)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        return None if value is None else check_country(value)
+
+
+class Organisation(OrganisationBase, Versioned, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class OrganisationCreate(OrganisationBase):
+    pass
+
+
+class OrganisationUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: OrganisationKind | None = None
+    country: str | None = Field(default=None, max_length=2)
+    city: str | None = Field(default=None, max_length=100)
+    org_identifier: str | None = Field(default=None, max_length=100, regex=ORG_ID_PATTERN)
+    website: str | None = Field(default=None, max_length=300)
+
+
+class ProgrammeBase(SQLModel):
+    code: str = Field(max_length=40, unique=True, regex=r"^[A-Z0-9][A-Z0-9_.-]*$")
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10_000)
+    currency: str = Field(max_length=3)
+    budget: Decimal = amount_field()
+    start_date: dt.date
+    end_date: dt.date
+    managing_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return check_currency(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProgrammeBase:
+        check_amount(self.budget, self.currency)
+        if self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class Programme(ProgrammeBase, Versioned, table=True):
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates"),
+        CheckConstraint("budget >= 0", name="budget"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class ProgrammeCreate(ProgrammeBase):
+    pass
+
+
+class ProgrammeFunder(Versioned, table=True):
+    """A donor's contribution to a programme."""
+
+    __tablename__ = "programme_funder"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "organisation_id"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    amount: Decimal = amount_field()
+    currency: str = Field(max_length=3)
+
+
+class CallBase(SQLModel):
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    code: str = Field(max_length=40, unique=True, regex=r"^[A-Z0-9][A-Z0-9_.-]*$")
+    title: str = Field(min_length=1, max_length=300)
+    opens_on: dt.date
+    closes_on: dt.date
+    max_amount: Decimal = amount_field()
+    currency: str = Field(max_length=3)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return check_currency(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CallBase:
+        check_amount(self.max_amount, self.currency)
+        if self.closes_on < self.opens_on:
+            raise ValueError("closes_on must not be before opens_on")
+        return self
+
+
+class Call(CallBase, Versioned, table=True):
+    __table_args__ = (
+        CheckConstraint("closes_on >= opens_on", name="dates"),
+        CheckConstraint("max_amount >= 0", name="max_amount"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class CallCreate(CallBase):
+    pass
+
+
+class Objective(Versioned, table=True):
+    """One of a call's objectives (for example A to D); every project serves at least one."""
+
+    __table_args__ = (UniqueConstraint("call_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    code: str = Field(max_length=10)
+    title: str = Field(max_length=300)

@@ -1,0 +1,147 @@
+"""Projects (the funded city actions), their partners, objectives, sectors and co-financing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import field_validator, model_validator
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from grants.models.base import (
+    Versioned,
+    amount_field,
+    check_amount,
+    check_country,
+    check_currency,
+    enum_type,
+)
+from grants.models.enums import PartnerRole, ProjectStatus
+
+REFERENCE_PATTERN = r"^[A-Z0-9][A-Z0-9_.-]*$"
+
+
+class ProjectBase(SQLModel):
+    reference: str = Field(max_length=40, unique=True, regex=REFERENCE_PATTERN)
+    call_id: int = Field(foreign_key="call.id", index=True)
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(default="", max_length=10_000)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field(max_length=2, index=True)
+    awarded_amount: Decimal = amount_field()
+    currency: str = Field(max_length=3)
+    planned_start: dt.date
+    planned_end: dt.date
+    manager_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        return check_country(value)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return check_currency(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProjectBase:
+        check_amount(self.awarded_amount, self.currency)
+        if self.planned_end < self.planned_start:
+            raise ValueError("planned_end must not be before planned_start")
+        return self
+
+
+class Project(ProjectBase, Versioned, table=True):
+    __table_args__ = (
+        CheckConstraint("planned_end >= planned_start", name="planned_dates"),
+        CheckConstraint(
+            "actual_end IS NULL OR actual_start IS NULL OR actual_end >= actual_start",
+            name="actual_dates",
+        ),
+        CheckConstraint("awarded_amount >= 0", name="awarded_amount"),
+        CheckConstraint(
+            "status NOT IN ('suspended', 'cancelled') OR status_reason IS NOT NULL",
+            name="status_reason",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    status: ProjectStatus = Field(
+        default=ProjectStatus.DRAFT, sa_type=enum_type(ProjectStatus, "status"), index=True
+    )
+    status_reason: str | None = Field(default=None, max_length=2000)
+    actual_start: dt.date | None = None
+    actual_end: dt.date | None = None
+
+
+class ProjectCreate(ProjectBase):
+    objective_codes: list[str] = Field(default_factory=list)
+
+
+class ProjectUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    summary: str | None = Field(default=None, max_length=10_000)
+    city: str | None = Field(default=None, min_length=1, max_length=100)
+    country: str | None = Field(default=None, max_length=2)
+    awarded_amount: Decimal | None = None
+    planned_start: dt.date | None = None
+    planned_end: dt.date | None = None
+    manager_id: int | None = None
+
+
+class ProjectObjective(SQLModel, table=True):
+    """Which of its call's objectives a project serves."""
+
+    __tablename__ = "project_objective"
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    objective_id: int = Field(foreign_key="objective.id", primary_key=True, index=True)
+
+
+class ProjectSector(Versioned, table=True):
+    """A sector code (OECD DAC 5-digit by default) and its share of the project."""
+
+    __tablename__ = "project_sector"
+    __table_args__ = (
+        UniqueConstraint("project_id", "vocabulary", "code"),
+        CheckConstraint("percentage > 0 AND percentage <= 100", name="percentage"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    vocabulary: str = Field(default="1", max_length=10)
+    code: str = Field(max_length=20)
+    percentage: Decimal = amount_field()
+
+
+class ProjectPartner(Versioned, table=True):
+    """An organisation's part in a project: lead grantee, co-implementer, associate or funder."""
+
+    __tablename__ = "project_partner"
+    __table_args__ = (
+        UniqueConstraint("project_id", "organisation_id"),
+        Index(
+            "uq_project_partner_one_lead",
+            "project_id",
+            unique=True,
+            sqlite_where=text("role = 'lead'"),
+            postgresql_where=text("role = 'lead'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    role: PartnerRole = Field(sa_type=enum_type(PartnerRole, "role"))
+
+
+class CoFinancing(Versioned, table=True):
+    """A contribution to a project beyond the grant, in its own currency."""
+
+    __tablename__ = "co_financing"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    amount: Decimal = amount_field()
+    currency: str = Field(max_length=3)
+    in_kind: bool = Field(default=False)
+    description: str = Field(default="", max_length=500)
