@@ -1,0 +1,131 @@
+"""The acting principal and the permission checks every service applies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from grants.i18n import _
+from grants.models import (
+    Call,
+    Membership,
+    PartnerRole,
+    Programme,
+    Project,
+    ProjectPartner,
+    Role,
+    User,
+)
+from grants.services.errors import NotAllowed
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting, and through which memberships."""
+
+    user_id: int | None
+    label: str
+    is_admin: bool = False
+    manager_org_ids: frozenset[int] = field(default_factory=frozenset)
+    donor_org_ids: frozenset[int] = field(default_factory=frozenset)
+    editor_org_ids: frozenset[int] = field(default_factory=frozenset)
+    viewer_org_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def partner_org_ids(self) -> frozenset[int]:
+        """Organisations whose projects the principal sees as a partner."""
+        return self.editor_org_ids | self.viewer_org_ids
+
+
+SYSTEM = Principal(user_id=None, label="system", is_admin=True)
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    """Return the principal of ``user`` built from their memberships."""
+    rows = session.exec(
+        select(Membership.role, Membership.organisation_id).where(Membership.user_id == user.id)
+    ).all()
+    by_role: dict[Role, set[int]] = {role: set() for role in Role}
+    for role, organisation_id in rows:
+        if organisation_id is not None:
+            by_role[role].add(organisation_id)
+    return Principal(
+        user_id=user.id,
+        label=user.email,
+        is_admin=any(role == Role.ADMIN for role, _org in rows),
+        manager_org_ids=frozenset(by_role[Role.GRANT_MANAGER]),
+        donor_org_ids=frozenset(by_role[Role.DONOR]),
+        editor_org_ids=frozenset(by_role[Role.PARTNER_EDITOR]),
+        viewer_org_ids=frozenset(by_role[Role.PARTNER_VIEWER]),
+    )
+
+
+def manages_programme(principal: Principal, programme: Programme) -> bool:
+    """Return whether the principal manages ``programme`` (admins manage everything)."""
+    return principal.is_admin or programme.managing_organisation_id in principal.manager_org_ids
+
+
+def manages_project(session: Session, principal: Principal, project: Project) -> bool:
+    """Return whether the principal is a grant manager of the project's programme."""
+    if principal.is_admin:
+        return True
+    if not principal.manager_org_ids:
+        return False
+    managing = session.exec(
+        select(Programme.managing_organisation_id)
+        .join(Call, Call.programme_id == Programme.id)  # type: ignore[arg-type]
+        .where(Call.id == project.call_id)
+    ).one()
+    return managing in principal.manager_org_ids
+
+
+def editing_partner_ids(session: Session, principal: Principal, project: Project) -> set[int]:
+    """Return the implementing partners of ``project`` the principal may edit for."""
+    if not principal.editor_org_ids:
+        return set()
+    rows = session.exec(
+        select(ProjectPartner.organisation_id).where(
+            ProjectPartner.project_id == project.id,
+            ProjectPartner.role != PartnerRole.FUNDER,
+            ProjectPartner.organisation_id.in_(principal.editor_org_ids),  # type: ignore[attr-defined]
+        )
+    ).all()
+    return set(rows)
+
+
+def require_manager(session: Session, principal: Principal, project: Project) -> None:
+    """Raise ``NotAllowed`` unless the principal manages ``project``."""
+    if not manages_project(session, principal, project):
+        raise NotAllowed(_("Only the project's grant manager may do this."))
+
+
+def require_partner_editor(
+    session: Session, principal: Principal, project: Project, organisation_id: int | None = None
+) -> int | None:
+    """Return the organisation the principal edits for; raise ``NotAllowed`` if none.
+
+    With ``organisation_id`` the principal must edit for that very organisation, or for the
+    project's lead grantee. Admins act for any organisation and get ``organisation_id`` back.
+    """
+    if principal.is_admin:
+        return organisation_id
+    editable = editing_partner_ids(session, principal, project)
+    if organisation_id is None:
+        if editable:
+            return min(editable)
+        raise NotAllowed(_("Only an editor of a partner organisation of this project may do this."))
+    if organisation_id in editable or _leads(session, project, editable):
+        return organisation_id
+    raise NotAllowed(_("Only an editor of the responsible organisation may do this."))
+
+
+def _leads(session: Session, project: Project, organisation_ids: set[int]) -> bool:
+    if not organisation_ids:
+        return False
+    lead = session.exec(
+        select(ProjectPartner.organisation_id).where(
+            ProjectPartner.project_id == project.id, ProjectPartner.role == PartnerRole.LEAD
+        )
+    ).first()
+    return lead in organisation_ids

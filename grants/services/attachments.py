@@ -1,0 +1,105 @@
+"""Evidence files: checked, stored under generated names outside any served folder."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path, PurePath
+
+from sqlmodel import Session
+
+from grants.config import get_settings
+from grants.i18n import _
+from grants.models import Attachment, Milestone, ProgressUpdate, Project
+from grants.services.access import Principal, manages_project, require_partner_editor
+from grants.services.common import get_or_404, writes
+from grants.services.errors import Invalid
+
+MAX_BYTES = 10 * 1024 * 1024
+ZIP = b"PK\x03\x04"
+SIGNATURES: dict[str, tuple[str, bytes | None]] = {
+    ".pdf": ("application/pdf", b"%PDF-"),
+    ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ZIP),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ZIP),
+    ".odt": ("application/vnd.oasis.opendocument.text", ZIP),
+    ".txt": ("text/plain", None),
+    ".csv": ("text/csv", None),
+}
+
+
+def storage_dir() -> Path:
+    """Return the folder attachments are stored in, creating it if needed."""
+    folder = get_settings().data_dir / "attachments"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def check_file(filename: str, content: bytes) -> tuple[str, str]:
+    """Return a safe display name and the content type; raise ``Invalid`` if refused."""
+    name = PurePath(filename.replace("\\", "/")).name.strip()[:255]
+    suffix = PurePath(name).suffix.lower()
+    if not name or suffix not in SIGNATURES:
+        raise Invalid(
+            "file",
+            filename,
+            _("allowed types: {types}").format(types=", ".join(sorted(SIGNATURES))),
+        )
+    if len(content) > MAX_BYTES:
+        raise Invalid("file", filename, _("files may be at most 10 MB"))
+    content_type, magic = SIGNATURES[suffix]
+    if magic is None:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise Invalid("file", filename, _("a text file must be UTF-8")) from error
+        if b"\x00" in content:
+            raise Invalid("file", filename, _("a text file must not contain binary data"))
+    elif not content.startswith(magic):
+        raise Invalid(
+            "file", filename, _("the content is not a {suffix} file").format(suffix=suffix)
+        )
+    return name, content_type
+
+
+@writes
+def attach(
+    session: Session,
+    principal: Principal,
+    owner: Milestone | ProgressUpdate,
+    filename: str,
+    content: bytes,
+) -> Attachment:
+    """Store ``content`` as evidence on ``owner`` and return the attachment record."""
+    project = get_or_404(session, Project, owner.project_id, "Project")
+    if not manages_project(session, principal, project):
+        organisation = (
+            owner.responsible_organisation_id
+            if isinstance(owner, Milestone)
+            else owner.organisation_id
+        )
+        require_partner_editor(session, principal, project, organisation)
+    name, content_type = check_file(filename, content)
+    stored_name = secrets.token_hex(16)
+    path = storage_dir() / stored_name
+    path.write_bytes(content)
+    attachment = Attachment(
+        project_id=project.id,
+        filename=name,
+        stored_name=stored_name,
+        content_type=content_type,
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by_id=principal.user_id,
+        milestone_id=owner.id if isinstance(owner, Milestone) else None,
+        progress_update_id=owner.id if isinstance(owner, ProgressUpdate) else None,
+    )
+    session.add(attachment)
+    return attachment
+
+
+def read_attachment(attachment: Attachment) -> bytes:
+    """Return the stored bytes of ``attachment``."""
+    return (storage_dir() / attachment.stored_name).read_bytes()

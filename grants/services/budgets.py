@@ -1,0 +1,101 @@
+"""Budget lines and the expenses partners record against them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from grants.i18n import _
+from grants.models import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate, Project
+from grants.services.access import Principal, require_manager, require_partner_editor
+from grants.services.common import get_or_404, writes
+from grants.services.errors import Conflict, Invalid
+from grants.services.programmes import _checked_amount
+from grants.services.projects import CLOSED_STATES
+from grants.services.workflow import REPORTING_OPEN
+
+
+@writes
+def add_budget_line(
+    session: Session, principal: Principal, project: Project, data: BudgetLineCreate
+) -> BudgetLine:
+    """Add a planned budget line in the project's currency and return it."""
+    require_manager(session, principal, project)
+    if project.status in CLOSED_STATES:
+        raise Conflict(
+            _("Project {ref} is {status}; it can no longer change.").format(
+                ref=project.reference, status=project.status.value
+            )
+        )
+    if data.currency != project.currency:
+        raise Invalid(
+            "currency",
+            data.currency,
+            _("must be the project's currency ({currency})").format(currency=project.currency),
+        )
+    _checked_amount("amount", data.amount, data.currency)
+    line = BudgetLine.model_validate(data, update={"project_id": project.id})
+    session.add(line)
+    return line
+
+
+@writes
+def record_expense(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    data: ExpenseCreate,
+    *,
+    today: dt.date,
+    organisation_id: int | None = None,
+) -> Expense:
+    """Record an expense of the acting partner against a budget line and return it."""
+    organisation_id = require_partner_editor(session, principal, project, organisation_id)
+    if organisation_id is None:
+        raise Invalid("organisation_id", None, _("say which organisation spent the money"))
+    if project.status not in REPORTING_OPEN:
+        raise Conflict(
+            _(
+                "Project {ref} is {status}: expenses are recorded only while it is "
+                "active or finalising."
+            ).format(ref=project.reference, status=project.status.value)
+        )
+    line = get_or_404(session, BudgetLine, data.budget_line_id, "Budget line")
+    if line.project_id != project.id:
+        raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))
+    if data.currency != project.currency:
+        raise Invalid(
+            "currency",
+            data.currency,
+            _("must be the project's currency ({currency})").format(currency=project.currency),
+        )
+    _checked_amount("amount", data.amount, data.currency)
+    if data.spent_on > today:
+        raise Invalid("spent_on", data.spent_on.isoformat(), _("must not be in the future"))
+    start = project.actual_start or project.planned_start
+    if data.spent_on < start:
+        raise Invalid(
+            "spent_on",
+            data.spent_on.isoformat(),
+            _("must not be before the project started ({start})").format(start=start),
+        )
+    expense = Expense.model_validate(
+        data,
+        update={
+            "project_id": project.id,
+            "organisation_id": organisation_id,
+            "recorded_by_id": principal.user_id,
+        },
+    )
+    session.add(expense)
+    return expense
+
+
+def budget_lines_of(session: Session, project: Project) -> list[BudgetLine]:
+    """Return the project's budget lines by code."""
+    return list(
+        session.exec(
+            select(BudgetLine).where(BudgetLine.project_id == project.id).order_by(BudgetLine.code)
+        ).all()
+    )  # type: ignore[arg-type]

@@ -1,0 +1,102 @@
+"""Helpers every service uses: the ``writes`` decorator, flushing, look-ups by key."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, SQLModel, select
+
+from grants.audit import ACTOR_KEY, note_reason
+from grants.i18n import _
+from grants.services.access import Principal
+from grants.services.errors import Conflict, Invalid, NotFound
+
+P = ParamSpec("P")
+R = TypeVar("R")
+M = TypeVar("M", bound=SQLModel)
+
+__all__ = [
+    "WRITERS",
+    "flush",
+    "get_by_key",
+    "get_or_404",
+    "note_reason",
+    "require_reason",
+    "writes",
+]
+
+WRITERS: list[Callable[..., Any]] = []
+
+
+def writes(
+    fn: Callable[Concatenate[Session, Principal, P], R],
+) -> Callable[Concatenate[Session, Principal, P], R]:
+    """Mark a service that writes: its changes are flushed and audited as the principal's."""
+
+    @functools.wraps(fn)
+    def wrapper(session: Session, principal: Principal, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        previous = session.info.get(ACTOR_KEY)
+        session.info[ACTOR_KEY] = principal
+        try:
+            result = fn(session, principal, *args, **kwargs)
+            flush(session)
+            return result
+        finally:
+            session.info[ACTOR_KEY] = previous
+
+    WRITERS.append(wrapper)
+    return wrapper
+
+
+def flush(session: Session, reason: str | None = None) -> None:
+    """Flush pending changes, turning database refusals into domain errors."""
+    if reason is not None:
+        note_reason(session, reason)
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise Conflict(
+            _("Someone else changed this record meanwhile; reload and try again.")
+        ) from error
+    except IntegrityError as error:
+        raise Conflict(
+            _("This change clashes with existing data: {detail}").format(
+                detail=_integrity_detail(error)
+            )
+        ) from error
+
+
+def _integrity_detail(error: IntegrityError) -> str:
+    text = str(error.orig).splitlines()[0] if error.orig else str(error)
+    return text[:200]
+
+
+def get_or_404(session: Session, model: type[M], ident: int, label: str) -> M:
+    """Return the ``model`` row with id ``ident``; raise ``NotFound`` naming ``label``."""
+    obj = session.get(model, ident)
+    if obj is None:
+        raise NotFound(_("{label} {ident} does not exist.").format(label=label, ident=ident))
+    return obj
+
+
+def get_by_key(session: Session, model: type[M], column: Any, value: str, label: str) -> M:
+    """Return the ``model`` row whose ``column`` equals ``value``; raise ``NotFound``."""
+    obj = session.exec(select(model).where(column == value)).first()
+    if obj is None:
+        raise NotFound(
+            _("{label} {value!r} does not exist.").format(label=label, value=value),
+            field=label.lower(),
+            value=value,
+        )
+    return obj
+
+
+def require_reason(reason: str | None, field: str = "reason") -> str:
+    """Return ``reason`` stripped; raise ``Invalid`` when it is missing or blank."""
+    if reason is None or not reason.strip():
+        raise Invalid(field, reason, _("a reason is required"))
+    return reason.strip()

@@ -1,0 +1,140 @@
+"""Organisations, programmes, funders, calls and objectives: creation and look-ups."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from grants.i18n import _
+from grants.models import (
+    Call,
+    CallCreate,
+    Objective,
+    Organisation,
+    OrganisationCreate,
+    OrganisationKind,
+    Programme,
+    ProgrammeCreate,
+    ProgrammeFunder,
+)
+from grants.models.base import check_amount, check_currency
+from grants.services.access import Principal, manages_programme
+from grants.services.common import get_by_key, get_or_404, writes
+from grants.services.errors import Invalid, NotAllowed
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise NotAllowed(_("Only an administrator may do this."))
+
+
+@writes
+def create_organisation(
+    session: Session, principal: Principal, data: OrganisationCreate
+) -> Organisation:
+    """Create and return an organisation (admins and grant managers)."""
+    if not (principal.is_admin or principal.manager_org_ids):
+        raise NotAllowed(_("Only an administrator or a grant manager may add organisations."))
+    organisation = Organisation.model_validate(data)
+    session.add(organisation)
+    return organisation
+
+
+def organisation_by_ref(session: Session, ref: str) -> Organisation:
+    """Return the organisation with reference ``ref``; raise ``NotFound``."""
+    return get_by_key(session, Organisation, Organisation.ref, ref, "Organisation")
+
+
+@writes
+def create_programme(session: Session, principal: Principal, data: ProgrammeCreate) -> Programme:
+    """Create and return a programme run by an implementing organisation (admins only)."""
+    _require_admin(principal)
+    get_or_404(session, Organisation, data.managing_organisation_id, "Organisation")
+    programme = Programme.model_validate(data)
+    session.add(programme)
+    return programme
+
+
+def programme_by_code(session: Session, code: str) -> Programme:
+    """Return the programme with code ``code``; raise ``NotFound``."""
+    return get_by_key(session, Programme, Programme.code, code, "Programme")
+
+
+@writes
+def add_funder(
+    session: Session,
+    principal: Principal,
+    programme: Programme,
+    organisation: Organisation,
+    amount: Decimal,
+    currency: str,
+) -> ProgrammeFunder:
+    """Record ``organisation`` as a donor of ``programme`` and return the contribution."""
+    if not manages_programme(principal, programme):
+        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    if organisation.kind not in {
+        OrganisationKind.DONOR,
+        OrganisationKind.NATIONAL_GOVERNMENT,
+        OrganisationKind.INTERNATIONAL_ORGANISATION,
+    }:
+        raise Invalid("organisation", organisation.ref, _("a funder must be a donor organisation"))
+    currency = _checked_currency(currency)
+    _checked_amount("amount", amount, currency)
+    funder = ProgrammeFunder(
+        programme_id=programme.id, organisation_id=organisation.id, amount=amount, currency=currency
+    )
+    session.add(funder)
+    return funder
+
+
+@writes
+def create_call(
+    session: Session, principal: Principal, data: CallCreate, objectives: dict[str, str]
+) -> Call:
+    """Create and return a call of a programme with its objectives (code -> title)."""
+    programme = get_or_404(session, Programme, data.programme_id, "Programme")
+    if not manages_programme(principal, programme):
+        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    if data.currency != programme.currency:
+        raise Invalid("currency", data.currency, _("a call uses its programme's currency"))
+    if not objectives:
+        raise Invalid("objectives", objectives, _("a call needs at least one objective"))
+    if data.opens_on < programme.start_date or data.closes_on > programme.end_date:
+        raise Invalid(
+            "opens_on", data.opens_on, _("a call must open and close within its programme")
+        )
+    call = Call.model_validate(data)
+    session.add(call)
+    session.flush()
+    for code, title in objectives.items():
+        session.add(Objective(call_id=call.id, code=code, title=title))
+    return call
+
+
+def call_by_code(session: Session, code: str) -> Call:
+    """Return the call with code ``code``; raise ``NotFound``."""
+    return get_by_key(session, Call, Call.code, code, "Call")
+
+
+def objectives_of(session: Session, call: Call) -> list[Objective]:
+    """Return the call's objectives in code order."""
+    return list(
+        session.exec(
+            select(Objective).where(Objective.call_id == call.id).order_by(Objective.code)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def _checked_currency(currency: str) -> str:
+    try:
+        return check_currency(currency)
+    except ValueError as error:
+        raise Invalid("currency", currency, str(error)) from error
+
+
+def _checked_amount(field: str, amount: Decimal, currency: str) -> Decimal:
+    try:
+        return check_amount(Decimal(amount), currency)
+    except ValueError as error:
+        raise Invalid(field, amount, str(error)) from error

@@ -1,0 +1,301 @@
+"""Projects: creation, partners, edits and the project workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from grants.i18n import _
+from grants.models import (
+    Call,
+    Milestone,
+    MilestoneStatus,
+    Objective,
+    Organisation,
+    OrganisationKind,
+    PartnerRole,
+    Programme,
+    Project,
+    ProjectCreate,
+    ProjectObjective,
+    ProjectPartner,
+    ProjectSector,
+    ProjectStatus,
+    ProjectUpdate,
+    Tranche,
+    TrancheStatus,
+)
+from grants.services.access import Principal, manages_programme, require_manager
+from grants.services.common import get_by_key, get_or_404, note_reason, require_reason, writes
+from grants.services.errors import Conflict, Invalid, NotAllowed
+from grants.services.workflow import PROJECT
+
+CLOSED_STATES = frozenset({ProjectStatus.CLOSED, ProjectStatus.CANCELLED})
+
+
+def project_by_reference(session: Session, reference: str) -> Project:
+    """Return the project with ``reference``; raise ``NotFound``."""
+    return get_by_key(session, Project, Project.reference, reference, "Project")
+
+
+def check_version(obj: Project | Milestone | Tranche | object, expected: int | None) -> None:
+    """Raise ``Conflict`` when ``expected`` is given and the row's version differs."""
+    current = getattr(obj, "version", None)
+    if expected is not None and expected != current:
+        raise Conflict(
+            _(
+                "This record was changed by someone else (version {current}, you had "
+                "{expected}); reload and try again."
+            ).format(current=current, expected=expected)
+        )
+
+
+@writes
+def create_project(
+    session: Session, principal: Principal, data: ProjectCreate, lead: Organisation
+) -> Project:
+    """Create and return a draft project with its lead grantee and objectives."""
+    call = get_or_404(session, Call, data.call_id, "Call")
+    programme = get_or_404(session, Programme, call.programme_id, "Programme")
+    if not manages_programme(principal, programme):
+        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    if data.currency != call.currency:
+        raise Invalid(
+            "currency",
+            data.currency,
+            _("must be the call's currency ({currency})").format(currency=call.currency),
+        )
+    if data.awarded_amount > call.max_amount:
+        raise Invalid(
+            "awarded_amount",
+            data.awarded_amount,
+            _("exceeds the call's maximum of {amount}").format(amount=call.max_amount),
+        )
+    if data.planned_start < call.opens_on or data.planned_end > programme.end_date:
+        raise Invalid(
+            "planned_start",
+            data.planned_start,
+            _("the project must run between the call's opening and the programme's end"),
+        )
+    objectives = _objectives(session, call, data.objective_codes)
+    project = Project.model_validate(data.model_dump(exclude={"objective_codes"}))
+    session.add(project)
+    session.flush()
+    session.add_all(ProjectObjective(project_id=project.id, objective_id=o.id) for o in objectives)
+    _add_partner(session, project, lead, PartnerRole.LEAD)
+    return project
+
+
+def _objectives(session: Session, call: Call, codes: list[str]) -> list[Objective]:
+    if not codes:
+        raise Invalid("objective_codes", codes, _("a project serves at least one objective"))
+    found = session.exec(
+        select(Objective).where(Objective.call_id == call.id, col(Objective.code).in_(codes))
+    ).all()
+    missing = sorted(set(codes) - {o.code for o in found})
+    if missing:
+        raise Invalid(
+            "objective_codes", missing, _("not objectives of call {call}").format(call=call.code)
+        )
+    return list(found)
+
+
+def _add_partner(
+    session: Session, project: Project, organisation: Organisation, role: PartnerRole
+) -> ProjectPartner:
+    if role == PartnerRole.LEAD and organisation.kind == OrganisationKind.DONOR:
+        raise Invalid("organisation", organisation.ref, _("a donor cannot lead a project"))
+    existing = session.exec(
+        select(ProjectPartner).where(ProjectPartner.project_id == project.id)
+    ).all()
+    if any(p.organisation_id == organisation.id for p in existing):
+        raise Invalid("organisation", organisation.ref, _("is already a partner of this project"))
+    if role == PartnerRole.LEAD and any(p.role == PartnerRole.LEAD for p in existing):
+        raise Invalid("role", role.value, _("the project already has a lead grantee"))
+    partner = ProjectPartner(project_id=project.id, organisation_id=organisation.id, role=role)
+    session.add(partner)
+    return partner
+
+
+@writes
+def add_partner(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    organisation: Organisation,
+    role: PartnerRole,
+) -> ProjectPartner:
+    """Add ``organisation`` to ``project`` in ``role`` and return the partnership."""
+    require_manager(session, principal, project)
+    _require_open(project)
+    return _add_partner(session, project, organisation, role)
+
+
+@writes
+def set_sectors(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    sectors: dict[str, Decimal],
+    vocabulary: str = "1",
+) -> None:
+    """Replace the project's sector codes; the percentages must add up to 100."""
+    require_manager(session, principal, project)
+    if sum(sectors.values(), Decimal(0)) != 100:
+        raise Invalid(
+            "sectors",
+            {k: str(v) for k, v in sectors.items()},
+            _("sector percentages must add up to 100"),
+        )
+    for old in session.exec(select(ProjectSector).where(ProjectSector.project_id == project.id)):
+        session.delete(old)
+    session.flush()
+    session.add_all(
+        ProjectSector(project_id=project.id, vocabulary=vocabulary, code=code, percentage=share)
+        for code, share in sectors.items()
+    )
+
+
+@writes
+def update_project(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    data: ProjectUpdate,
+    expected_version: int | None = None,
+) -> Project:
+    """Apply the fields set in ``data`` to ``project`` and return it."""
+    require_manager(session, principal, project)
+    check_version(project, expected_version)
+    _require_open(project)
+    changes = data.model_dump(exclude_unset=True)
+    merged = ProjectCreate.model_validate(
+        {**project.model_dump(), **changes, "objective_codes": ["-"]}
+    )
+    if "awarded_amount" in changes:
+        _check_award(session, project, merged.awarded_amount)
+    for key in changes:
+        setattr(project, key, getattr(merged, key))
+    session.add(project)
+    return project
+
+
+def _check_award(session: Session, project: Project, award: Decimal) -> None:
+    call = get_or_404(session, Call, project.call_id, "Call")
+    if award > call.max_amount:
+        raise Invalid(
+            "awarded_amount",
+            award,
+            _("exceeds the call's maximum of {amount}").format(amount=call.max_amount),
+        )
+    scheduled = tranche_total(session, project)
+    if award < scheduled:
+        raise Invalid(
+            "awarded_amount",
+            award,
+            _("is below the {amount} already scheduled in tranches").format(amount=scheduled),
+        )
+
+
+def _require_open(project: Project) -> None:
+    if project.status in CLOSED_STATES:
+        raise Conflict(
+            _("Project {ref} is {status}; it can no longer change.").format(
+                ref=project.reference, status=project.status.value
+            )
+        )
+
+
+def tranche_total(session: Session, project: Project) -> Decimal:
+    """Return the sum of the project's tranches that are not cancelled."""
+    total = session.exec(
+        select(func.coalesce(func.sum(Tranche.amount), 0)).where(
+            Tranche.project_id == project.id, Tranche.status != TrancheStatus.CANCELLED
+        )
+    ).one()
+    return Decimal(total)
+
+
+def _guard_activate(session: Session, project: Project) -> None:
+    scheduled = tranche_total(session, project)
+    if scheduled != project.awarded_amount:
+        raise Invalid(
+            "tranches",
+            str(scheduled),
+            _("tranches must add up to the award of {award} before the project starts").format(
+                award=project.awarded_amount
+            ),
+        )
+    milestones = session.exec(
+        select(func.count()).select_from(Milestone).where(Milestone.project_id == project.id)
+    ).one()
+    if not milestones:
+        raise Invalid("milestones", 0, _("a project needs milestones before it starts"))
+
+
+def _guard_close(session: Session, project: Project) -> None:
+    open_milestones = session.exec(
+        select(func.count())
+        .select_from(Milestone)
+        .where(
+            Milestone.project_id == project.id,
+            col(Milestone.status).not_in([MilestoneStatus.ACCEPTED, MilestoneStatus.CANCELLED]),
+        )
+    ).one()
+    if open_milestones:
+        raise Invalid(
+            "milestones",
+            open_milestones,
+            _("every milestone must be accepted or cancelled before closing"),
+        )
+    open_tranches = session.exec(
+        select(func.count())
+        .select_from(Tranche)
+        .where(
+            Tranche.project_id == project.id,
+            col(Tranche.status).not_in([TrancheStatus.PAID, TrancheStatus.CANCELLED]),
+        )
+    ).one()
+    if open_tranches:
+        raise Invalid(
+            "tranches", open_tranches, _("every tranche must be paid or cancelled before closing")
+        )
+
+
+GUARDS: dict[str, Callable[[Session, Project], None]] = {
+    "activate": _guard_activate,
+    "close": _guard_close,
+}
+
+
+@writes
+def advance_project(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    step: str,
+    *,
+    today: dt.date,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Project:
+    """Take workflow ``step`` on ``project`` as of ``today`` and return it."""
+    transition = PROJECT.check(step, project.status)
+    require_manager(session, principal, project)
+    check_version(project, expected_version)
+    if transition.needs_reason:
+        reason = require_reason(reason)
+    GUARDS.get(step, lambda _s, _p: None)(session, project)
+    if step == "activate":
+        project.actual_start = today
+    if step == "close":
+        project.actual_end = max(today, project.actual_start or today)
+    project.status = ProjectStatus(transition.target)
+    project.status_reason = reason if transition.needs_reason else None
+    session.add(project)
+    note_reason(session, reason)
+    return project

@@ -1,0 +1,229 @@
+"""Payment tranches: scheduling, gates, approval and payment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, func
+from sqlmodel import Session, col, select
+
+from grants.i18n import _
+from grants.models import (
+    Milestone,
+    MilestoneStatus,
+    Project,
+    Tranche,
+    TrancheCreate,
+    TrancheGate,
+    TrancheStatus,
+)
+from grants.services.access import Principal, require_manager
+from grants.services.common import note_reason, require_reason, writes
+from grants.services.errors import Conflict, Invalid
+from grants.services.programmes import _checked_amount
+from grants.services.projects import CLOSED_STATES, check_version, tranche_total
+from grants.services.workflow import REPORTING_OPEN, TRANCHE
+
+
+def paid_total(session: Session, project_id: int) -> Decimal:
+    """Return the sum paid so far on the project's tranches."""
+    total = session.exec(
+        select(func.coalesce(func.sum(Tranche.paid_amount), 0)).where(
+            Tranche.project_id == project_id, Tranche.status == TrancheStatus.PAID
+        )
+    ).one()
+    return Decimal(total)
+
+
+@writes
+def add_tranche(
+    session: Session, principal: Principal, project: Project, data: TrancheCreate
+) -> Tranche:
+    """Schedule a tranche, gated by milestones of the same project, and return it."""
+    require_manager(session, principal, project)
+    if project.status in CLOSED_STATES:
+        raise Conflict(
+            _("Project {ref} is {status}; it can no longer change.").format(
+                ref=project.reference, status=project.status.value
+            )
+        )
+    if data.currency != project.currency:
+        raise Invalid(
+            "currency",
+            data.currency,
+            _("must be the project's currency ({currency})").format(currency=project.currency),
+        )
+    _checked_amount("amount", data.amount, data.currency)
+    scheduled = tranche_total(session, project)
+    if scheduled + data.amount > project.awarded_amount:
+        raise Invalid(
+            "amount",
+            data.amount,
+            _("tranches would total {total}, more than the award of {award}").format(
+                total=scheduled + data.amount, award=project.awarded_amount
+            ),
+        )
+    gates = set(data.gate_milestone_ids)
+    found = set(
+        session.exec(
+            select(Milestone.id).where(
+                Milestone.project_id == project.id, col(Milestone.id).in_(gates)
+            )
+        ).all()
+    )
+    if gates - found:
+        raise Invalid(
+            "gate_milestone_ids",
+            sorted(gates - found),
+            _("gates must be milestones of the same project"),
+        )
+    last = session.exec(
+        select(func.max(Tranche.position)).where(Tranche.project_id == project.id)
+    ).one()
+    tranche = Tranche.model_validate(
+        data, update={"project_id": project.id, "position": (last or 0) + 1}
+    )
+    session.add(tranche)
+    session.flush()
+    session.add_all(
+        TrancheGate(tranche_id=tranche.id, milestone_id=m, project_id=project.id)
+        for m in sorted(gates)
+    )
+    return tranche
+
+
+def _gate_not_accepted() -> exists:
+    return exists().where(
+        TrancheGate.tranche_id == Tranche.id,
+        Milestone.id == TrancheGate.milestone_id,
+        Milestone.status != MilestoneStatus.ACCEPTED,
+    )
+
+
+def releasable_tranches(session: Session, project_ids: list[int] | None = None) -> list[Tranche]:
+    """Return scheduled tranches whose gates are all accepted, on active or finalising projects."""
+    query = (
+        select(Tranche)
+        .join(Project, and_(Project.id == Tranche.project_id))  # type: ignore[arg-type]
+        .where(
+            Tranche.status == TrancheStatus.SCHEDULED,
+            col(Project.status).in_(REPORTING_OPEN),
+            ~_gate_not_accepted(),
+        )
+        .order_by(Tranche.planned_date, Tranche.id)  # type: ignore[arg-type]
+    )
+    if project_ids is not None:
+        query = query.where(col(Tranche.project_id).in_(project_ids))
+    return list(session.exec(query).all())
+
+
+def is_releasable(session: Session, tranche: Tranche) -> bool:
+    """Return whether ``tranche`` may be approved now."""
+    return any(t.id == tranche.id for t in releasable_tranches(session, [tranche.project_id]))
+
+
+def _lock(session: Session, tranche: Tranche) -> tuple[Project, Tranche]:
+    """Re-read the project and the tranche under a row lock (PostgreSQL; SQLite writers
+    already hold the database write lock)."""
+    project = session.exec(
+        select(Project)
+        .where(Project.id == tranche.project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    fresh = session.exec(
+        select(Tranche)
+        .where(Tranche.id == tranche.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return project, fresh
+
+
+@writes
+def advance_tranche(
+    session: Session,
+    principal: Principal,
+    tranche: Tranche,
+    step: str,
+    *,
+    today: dt.date,
+    reason: str | None = None,
+    paid_amount: Decimal | None = None,
+    reference: str | None = None,
+    expected_version: int | None = None,
+) -> Tranche:
+    """Take workflow ``step`` (approve, pay, cancel) on ``tranche`` and return it."""
+    expected_version = tranche.version if expected_version is None else expected_version
+    project, tranche = _lock(session, tranche)
+    transition = TRANCHE.check(step, tranche.status)
+    require_manager(session, principal, project)
+    check_version(tranche, expected_version)
+    if transition.needs_reason:
+        reason = require_reason(reason)
+    if step == "approve":
+        if not is_releasable(session, tranche):
+            raise Conflict(
+                _(
+                    "Tranche {n} is not releasable: its gate milestones are not all "
+                    "accepted, or the project is not active."
+                ).format(n=tranche.position)
+            )
+        tranche.approved_on = today
+    elif step == "pay":
+        _pay(session, project, tranche, today, paid_amount, reference)
+    else:
+        tranche.cancel_reason = reason
+    tranche.status = TrancheStatus(transition.target)
+    session.add(tranche)
+    note_reason(session, reason)
+    return tranche
+
+
+def _pay(
+    session: Session,
+    project: Project,
+    tranche: Tranche,
+    today: dt.date,
+    paid_amount: Decimal | None,
+    reference: str | None,
+) -> None:
+    amount = tranche.amount if paid_amount is None else Decimal(paid_amount)
+    _checked_amount("paid_amount", amount, tranche.currency)
+    already = paid_total(session, project.id)  # type: ignore[arg-type]
+    if already + amount > project.awarded_amount:
+        raise Invalid(
+            "paid_amount",
+            amount,
+            _("payments would total {total}, more than the award of {award}").format(
+                total=already + amount, award=project.awarded_amount
+            ),
+        )
+    if tranche.approved_on and today < tranche.approved_on:
+        raise Invalid("paid_on", today.isoformat(), _("cannot pay before the approval date"))
+    tranche.paid_on = today
+    tranche.paid_amount = amount
+    tranche.payment_reference = (reference or "").strip() or None
+
+
+def tranches_of(session: Session, project: Project) -> list[Tranche]:
+    """Return the project's tranches in order."""
+    return list(
+        session.exec(
+            select(Tranche).where(Tranche.project_id == project.id).order_by(Tranche.position)
+        ).all()
+    )  # type: ignore[arg-type]
+
+
+def gates_of(session: Session, project: Project) -> dict[int, list[int]]:
+    """Return, per tranche id, the ids of its gate milestones."""
+    rows = session.exec(
+        select(TrancheGate.tranche_id, TrancheGate.milestone_id).where(
+            TrancheGate.project_id == project.id
+        )
+    ).all()
+    gates: dict[int, list[int]] = {}
+    for tranche_id, milestone_id in rows:
+        gates.setdefault(tranche_id, []).append(milestone_id)
+    return gates

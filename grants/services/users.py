@@ -1,0 +1,130 @@
+"""Users, memberships and passwords (Argon2id)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlmodel import Session, select
+
+from grants.config import get_settings
+from grants.i18n import _
+from grants.models import Membership, Organisation, Role, User, UserCreate
+from grants.services.access import Principal
+from grants.services.common import get_by_key, writes
+from grants.services.errors import Invalid, NotAllowed
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+COMMON_PASSWORDS = frozenset(
+    {
+        "123456789012",
+        "1234567890123",
+        "12345678901234",
+        "password1234",
+        "password12345",
+        "password123456",
+        "passwordpassword",
+        "qwertyuiop12",
+        "qwertyuiopasdf",
+        "qwerty123456",
+        "iloveyou1234",
+        "letmein12345",
+        "welcome12345",
+        "administrator",
+        "changeme1234",
+        "abcdefghijkl",
+        "abc123456789",
+        "111111111111",
+        "000000000000",
+        "aaaaaaaaaaaa",
+        "motdepasse123",
+        "azertyuiop12",
+        "azertyuiopqs",
+        "football1234",
+        "monkey123456",
+        "sunshine1234",
+        "princess1234",
+        "trustno12345",
+        "superman1234",
+        "baseball1234",
+    }
+)
+
+
+@lru_cache
+def password_hasher() -> PasswordHash:
+    """Return the Argon2id hasher with the configured cost."""
+    settings = get_settings()
+    return PasswordHash(
+        (
+            Argon2Hasher(
+                time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_cost
+            ),
+        )
+    )
+
+
+def check_password(password: str, email: str = "") -> str:
+    """Return ``password`` if it meets the policy; raise ``Invalid`` saying why not."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid("password", "***", _("must be at least 12 characters long"))
+    if len(password) > MAX_PASSWORD:
+        raise Invalid("password", "***", _("must be at most 256 characters long"))
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(lowered)) <= 2:
+        raise Invalid("password", "***", _("is too common; choose another"))
+    if email and lowered == email.lower():
+        raise Invalid("password", "***", _("must not be your email address"))
+    return password
+
+
+def hash_password(password: str) -> str:
+    """Return the Argon2id hash of ``password``."""
+    return password_hasher().hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """Return whether ``password`` matches, and a new hash when the stored one is outdated."""
+    return password_hasher().verify_and_update(password, password_hash)
+
+
+@writes
+def create_user(
+    session: Session,
+    principal: Principal,
+    data: UserCreate,
+    role: Role,
+    organisation: Organisation | None = None,
+) -> User:
+    """Create and return a user with one membership (administrators only)."""
+    if not principal.is_admin:
+        raise NotAllowed(_("Only an administrator may add users."))
+    if role != Role.ADMIN and organisation is None:
+        raise Invalid(
+            "organisation", None, _("the {role} role needs an organisation").format(role=role.value)
+        )
+    email = data.email.strip().lower()
+    if session.exec(select(User.id).where(User.email == email)).first() is not None:
+        raise Invalid("email", email, _("a user with this email already exists"))
+    check_password(data.password, email)
+    user = User(
+        email=email,
+        full_name=data.full_name.strip(),
+        locale=data.locale,
+        password_hash=hash_password(data.password),
+    )
+    session.add(user)
+    session.flush()
+    session.add(
+        Membership(
+            user_id=user.id, role=role, organisation_id=organisation.id if organisation else None
+        )
+    )
+    return user
+
+
+def user_by_email(session: Session, email: str) -> User:
+    """Return the user with ``email``; raise ``NotFound``."""
+    return get_by_key(session, User, User.email, email.strip().lower(), "User")
