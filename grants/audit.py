@@ -29,7 +29,7 @@ class MissingActor(RuntimeError):
 
 
 def note_reason(session: OrmSession, reason: str | None) -> None:
-    """Attach ``reason`` to the changes flushed next in ``session``."""
+    """Attach ``reason`` to the changes flushed until the current service call ends."""
     session.info[REASON_KEY] = reason
 
 
@@ -108,7 +108,7 @@ def _record(session: OrmSession, _context: Any) -> None:
     actor = session.info.get(ACTOR_KEY)
     if actor is None:
         raise MissingActor("domain rows may only be written through the services")
-    reason = session.info.pop(REASON_KEY, None)
+    reason = session.info.get(REASON_KEY)
     rows = [row for obj, action in pending if (row := _event_row(obj, action, actor, reason))]
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)  # type: ignore[attr-defined]

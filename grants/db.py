@@ -109,3 +109,8 @@ def ping(engine: Engine) -> None:
     """Run a trivial query; raise if the database cannot be reached."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def safe_url(url: str) -> str:
+    """Return ``url`` with any password masked, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -19,7 +19,7 @@ class UserBase(SQLModel):
 
 class User(UserBase, Versioned, table=True):
     __tablename__ = "user_account"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
     last_login_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
@@ -36,7 +36,7 @@ class Membership(Versioned, table=True):
         UniqueConstraint("user_id", "organisation_id", "role"),
         CheckConstraint("role = 'admin' OR organisation_id IS NOT NULL", name="organisation"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     role: Role = Field(sa_type=enum_type(Role, "role"))
@@ -46,7 +46,7 @@ class ApiToken(SQLModel, table=True):
     """A bearer token for the JSON API; only its hash is kept."""
 
     __tablename__ = "api_token"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16)

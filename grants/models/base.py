@@ -38,7 +38,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
     """A decimal with four places: NUMERIC on PostgreSQL, a scaled integer on SQLite.
 
     SQLite has no decimal type and would store a float; a scaled integer keeps values
-    and SQL sums exact there too.
+    and SQL sums exact there too. Raw SQL on SQLite therefore sees value * 10**4: compare
+    these columns only with 0 or with each other in CHECK constraints and text queries.
     """
 
     impl = Numeric(19, SCALE)

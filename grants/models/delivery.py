@@ -36,7 +36,7 @@ class Milestone(MilestoneBase, Versioned, table=True):
             name="accepted_dates",
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     position: int
     baseline_due_date: dt.date
@@ -84,7 +84,7 @@ class Tranche(TrancheBase, Versioned, table=True):
         ),
         CheckConstraint("position >= 1", name="position"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     position: int
     status: TrancheStatus = Field(

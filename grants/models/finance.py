@@ -33,7 +33,7 @@ class BudgetLine(BudgetLineBase, Versioned, table=True):
         UniqueConstraint("project_id", "id"),
         CheckConstraint("amount >= 0", name="amount"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
 
 
@@ -64,7 +64,7 @@ class Expense(ExpenseBase, Versioned, table=True):
         ),
         CheckConstraint("amount >= 0", name="amount"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     budget_line_id: int = Field(index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)

@@ -41,7 +41,7 @@ class OrganisationBase(SQLModel):
 
 
 class Organisation(OrganisationBase, Versioned, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
 
 
 class OrganisationCreate(OrganisationBase):
@@ -85,7 +85,7 @@ class Programme(ProgrammeBase, Versioned, table=True):
         CheckConstraint("end_date >= start_date", name="dates"),
         CheckConstraint("budget >= 0", name="budget"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
 
 
 class ProgrammeCreate(ProgrammeBase):
@@ -100,7 +100,7 @@ class ProgrammeFunder(Versioned, table=True):
         UniqueConstraint("programme_id", "organisation_id"),
         CheckConstraint("amount >= 0", name="amount"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     programme_id: int = Field(foreign_key="programme.id", index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     amount: Decimal = amount_field()
@@ -134,7 +134,7 @@ class Call(CallBase, Versioned, table=True):
         CheckConstraint("closes_on >= opens_on", name="dates"),
         CheckConstraint("max_amount >= 0", name="max_amount"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
 
 
 class CallCreate(CallBase):
@@ -145,7 +145,7 @@ class Objective(Versioned, table=True):
     """One of a call's objectives (for example A to D); every project serves at least one."""
 
     __table_args__ = (UniqueConstraint("call_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     call_id: int = Field(foreign_key="call.id", index=True)
     code: str = Field(max_length=10)
     title: str = Field(max_length=300)

@@ -66,7 +66,7 @@ class Project(ProjectBase, Versioned, table=True):
             name="status_reason",
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     status: ProjectStatus = Field(
         default=ProjectStatus.DRAFT, sa_type=enum_type(ProjectStatus, "status"), index=True
     )
@@ -104,9 +104,11 @@ class ProjectSector(Versioned, table=True):
     __tablename__ = "project_sector"
     __table_args__ = (
         UniqueConstraint("project_id", "vocabulary", "code"),
-        CheckConstraint("percentage > 0 AND percentage <= 100", name="percentage"),
+        # Exact decimals are scaled integers on SQLite, so only a comparison with 0 is
+        # portable here; the service checks the upper bound and the total of 100.
+        CheckConstraint("percentage > 0", name="percentage"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     vocabulary: str = Field(default="1", max_length=10)
     code: str = Field(max_length=20)
@@ -127,7 +129,7 @@ class ProjectPartner(Versioned, table=True):
             postgresql_where=text("role = 'lead'"),
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     role: PartnerRole = Field(sa_type=enum_type(PartnerRole, "role"))
@@ -138,7 +140,7 @@ class CoFinancing(Versioned, table=True):
 
     __tablename__ = "co_financing"
     __table_args__ = (CheckConstraint("amount >= 0", name="amount"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     amount: Decimal = amount_field()

@@ -17,7 +17,7 @@ class AuditEvent(SQLModel, table=True):
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_project_at", "project_id", "at", "id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: dt.datetime = timestamp_field(default_factory=utcnow)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     actor_label: str = Field(max_length=254)
@@ -34,7 +34,7 @@ class IssuedReport(SQLModel, table=True):
 
     __tablename__ = "issued_report"
     __table_args__ = (CheckConstraint("length(sha256) = 64", name="sha256"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: ReportKind = Field(sa_type=enum_type(ReportKind, "kind"))
     scope: ReportScope = Field(sa_type=enum_type(ReportScope, "scope"))
     scope_id: int

@@ -26,7 +26,7 @@ class Indicator(IndicatorBase, Versioned, table=True):
         UniqueConstraint("project_id", "code"),
         UniqueConstraint("project_id", "id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
 
 
@@ -57,7 +57,7 @@ class IndicatorValue(IndicatorValueBase, Versioned, table=True):
         ),
         CheckConstraint("period_end >= period_start", name="period"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     indicator_id: int = Field(index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
@@ -92,7 +92,7 @@ class ProgressUpdate(ProgressUpdateBase, Versioned, table=True):
         CheckConstraint("percent_complete BETWEEN 0 AND 100", name="percent_complete"),
         CheckConstraint("status <> 'returned' OR review_note IS NOT NULL", name="returned_note"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     author_id: int | None = Field(default=None, foreign_key="user_account.id")
@@ -123,7 +123,7 @@ class Attachment(SQLModel, table=True):
         CheckConstraint("(milestone_id IS NULL) <> (progress_update_id IS NULL)", name="one_owner"),
         CheckConstraint("size_bytes >= 0", name="size"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     milestone_id: int | None = Field(default=None, index=True)
     progress_update_id: int | None = Field(default=None, index=True)

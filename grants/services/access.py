@@ -49,7 +49,7 @@ def principal_for(session: Session, user: User) -> Principal:
     by_role: dict[Role, set[int]] = {role: set() for role in Role}
     for role, organisation_id in rows:
         if organisation_id is not None:
-            by_role[role].add(organisation_id)
+            by_role[Role(role)].add(organisation_id)
     return Principal(
         user_id=user.id,
         label=user.email,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from grants.i18n import _
 from grants.models import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate, Project
 from grants.services.access import Principal, require_manager, require_partner_editor
-from grants.services.common import get_or_404, writes
+from grants.services.common import checked_amount, get_or_404, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.programmes import _checked_amount
 from grants.services.projects import CLOSED_STATES
 from grants.services.workflow import REPORTING_OPEN
 
@@ -34,7 +33,7 @@ def add_budget_line(
             data.currency,
             _("must be the project's currency ({currency})").format(currency=project.currency),
         )
-    _checked_amount("amount", data.amount, data.currency)
+    checked_amount("amount", data.amount, data.currency)
     line = BudgetLine.model_validate(data, update={"project_id": project.id})
     session.add(line)
     return line
@@ -70,7 +69,7 @@ def record_expense(
             data.currency,
             _("must be the project's currency ({currency})").format(currency=project.currency),
         )
-    _checked_amount("amount", data.amount, data.currency)
+    checked_amount("amount", data.amount, data.currency)
     if data.spent_on > today:
         raise Invalid("spent_on", data.spent_on.isoformat(), _("must not be in the future"))
     start = project.actual_start or project.planned_start
@@ -96,6 +95,8 @@ def budget_lines_of(session: Session, project: Project) -> list[BudgetLine]:
     """Return the project's budget lines by code."""
     return list(
         session.exec(
-            select(BudgetLine).where(BudgetLine.project_id == project.id).order_by(BudgetLine.code)
+            select(BudgetLine)
+            .where(BudgetLine.project_id == project.id)
+            .order_by(col(BudgetLine.code))
         ).all()
-    )  # type: ignore[arg-type]
+    )

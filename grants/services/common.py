@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 
-from grants.audit import ACTOR_KEY, note_reason
+from grants.audit import ACTOR_KEY, REASON_KEY, note_reason
 from grants.i18n import _
+from grants.models.base import check_amount, check_currency
 from grants.services.access import Principal
 from grants.services.errors import Conflict, Invalid, NotFound
 
@@ -39,14 +41,14 @@ def writes(
 
     @functools.wraps(fn)
     def wrapper(session: Session, principal: Principal, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        previous = session.info.get(ACTOR_KEY)
+        previous = session.info.get(ACTOR_KEY), session.info.get(REASON_KEY)
         session.info[ACTOR_KEY] = principal
         try:
             result = fn(session, principal, *args, **kwargs)
             flush(session)
             return result
         finally:
-            session.info[ACTOR_KEY] = previous
+            session.info[ACTOR_KEY], session.info[REASON_KEY] = previous
 
     WRITERS.append(wrapper)
     return wrapper
@@ -100,3 +102,19 @@ def require_reason(reason: str | None, field: str = "reason") -> str:
     if reason is None or not reason.strip():
         raise Invalid(field, reason, _("a reason is required"))
     return reason.strip()
+
+
+def checked_currency(currency: str) -> str:
+    """Return the ISO 4217 code ``currency``; raise ``Invalid`` naming the field."""
+    try:
+        return check_currency(currency)
+    except ValueError as error:
+        raise Invalid("currency", currency, str(error)) from error
+
+
+def checked_amount(field: str, amount: Decimal, currency: str) -> Decimal:
+    """Return ``amount`` if valid for ``currency``; raise ``Invalid`` naming ``field``."""
+    try:
+        return check_amount(Decimal(amount), currency)
+    except ValueError as error:
+        raise Invalid(field, amount, str(error)) from error

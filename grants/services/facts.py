@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grants.i18n import _, ngettext
@@ -23,7 +24,6 @@ from grants.models import (
     ProgressUpdate,
     Project,
     ProjectStatus,
-    ReviewStatus,
     Tranche,
     TrancheStatus,
 )
@@ -82,7 +82,7 @@ def overdue_milestones(
         col(Milestone.status).in_(OPEN_MILESTONE), Milestone.due_date < today
     )
     query = _scoped(query, col(Milestone.project_id), project_ids)
-    return list(session.exec(query.order_by(Milestone.due_date, Milestone.id)).all())
+    return list(session.exec(query.order_by(col(Milestone.due_date), col(Milestone.id))).all())
 
 
 def milestones_due_within(
@@ -95,7 +95,7 @@ def milestones_due_within(
         Milestone.due_date <= today + dt.timedelta(days=days),
     )
     query = _scoped(query, col(Milestone.project_id), project_ids)
-    return list(session.exec(query.order_by(Milestone.due_date, Milestone.id)).all())
+    return list(session.exec(query.order_by(col(Milestone.due_date), col(Milestone.id))).all())
 
 
 def completed_late_milestones(
@@ -107,7 +107,9 @@ def completed_late_milestones(
         col(Milestone.submitted_on) > col(Milestone.due_date),
     )
     query = _scoped(query, col(Milestone.project_id), project_ids)
-    return list(session.exec(query.order_by(Milestone.project_id, Milestone.position)).all())
+    return list(
+        session.exec(query.order_by(col(Milestone.project_id), col(Milestone.position))).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def time_elapsed(project: Any, today: dt.date) -> Decimal:
 
 
 def _sums(session: Session, column: Any, key: Any, *where: Any) -> dict[int, Decimal]:
-    rows = session.exec(select(key, func.sum(column)).where(*where).group_by(key)).all()  # type: ignore[call-overload]
+    rows = session.execute(sa_select(key, func.sum(column)).where(*where).group_by(key)).all()
     return {project_id: Decimal(total or 0) for project_id, total in rows}
 
 
@@ -172,34 +174,35 @@ def _milestone_counts(
     session: Session, today: dt.date, ids: list[int] | None
 ) -> dict[int, tuple[int, int, int, dt.date | None]]:
     overdue = col(Milestone.status).in_(OPEN_MILESTONE) & (Milestone.due_date < today)
-    query = select(
-        Milestone.project_id,
-        func.sum(case((Milestone.status != MilestoneStatus.CANCELLED, 1), else_=0)),
-        func.sum(case((Milestone.status == MilestoneStatus.ACCEPTED, 1), else_=0)),
+    query = sa_select(
+        col(Milestone.project_id),
+        func.sum(case((col(Milestone.status) != MilestoneStatus.CANCELLED, 1), else_=0)),
+        func.sum(case((col(Milestone.status) == MilestoneStatus.ACCEPTED, 1), else_=0)),
         func.sum(case((overdue, 1), else_=0)),
-        func.min(case((overdue, Milestone.due_date), else_=None)),
-    ).group_by(Milestone.project_id)
-    rows = session.exec(_scoped(query, col(Milestone.project_id), ids)).all()
+        func.min(case((overdue, col(Milestone.due_date)), else_=None)),
+    ).group_by(col(Milestone.project_id))
+    rows = session.execute(_scoped(query, col(Milestone.project_id), ids)).all()
     return {r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), r[4]) for r in rows}
 
 
 def _latest_updates(session: Session, ids: list[int] | None) -> dict[int, tuple[dt.date, str]]:
-    ranked = select(
-        ProgressUpdate.project_id,
-        ProgressUpdate.submitted_on,
-        ProgressUpdate.overall_status,
+    """Return each project's latest submitted update (whatever its review): date, status."""
+    ranked = sa_select(
+        col(ProgressUpdate.project_id),
+        col(ProgressUpdate.submitted_on),
+        col(ProgressUpdate.overall_status),
         func.row_number()
         .over(
-            partition_by=ProgressUpdate.project_id,
+            partition_by=col(ProgressUpdate.project_id),
             order_by=(col(ProgressUpdate.submitted_on).desc(), col(ProgressUpdate.id).desc()),
         )
         .label("rank"),
-    ).where(col(ProgressUpdate.status).in_([ReviewStatus.SUBMITTED, ReviewStatus.APPROVED]))
+    ).where(col(ProgressUpdate.submitted_on).is_not(None))
     ranked = _scoped(ranked, col(ProgressUpdate.project_id), ids).subquery()
-    rows = session.exec(
-        select(
+    rows = session.execute(
+        sa_select(
             ranked.c.project_id,
-            ranked.c.submitted_on,  # type: ignore[call-overload]
+            ranked.c.submitted_on,
             ranked.c.overall_status,
         ).where(ranked.c.rank == 1)
     ).all()
@@ -311,7 +314,7 @@ def at_risk_projects(
     """Return the active, finalising or suspended projects at risk, with their reasons."""
     query = select(Project).where(col(Project.status).in_(WATCHED))
     projects = session.exec(
-        _scoped(query, col(Project.id), project_ids).order_by(Project.reference)
+        _scoped(query, col(Project.id), project_ids).order_by(col(Project.reference))
     ).all()
     figures = project_figures(session, today, [p.id for p in projects if p.id is not None])
     flagged = []

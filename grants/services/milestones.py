@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from grants.i18n import _
 from grants.models import (
@@ -202,6 +202,8 @@ def milestones_of(session: Session, project: Project) -> list[Milestone]:
     """Return the project's milestones in order."""
     return list(
         session.exec(
-            select(Milestone).where(Milestone.project_id == project.id).order_by(Milestone.position)
+            select(Milestone)
+            .where(Milestone.project_id == project.id)
+            .order_by(col(Milestone.position))
         ).all()
-    )  # type: ignore[arg-type]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from grants.i18n import _
 from grants.models import (
@@ -18,9 +18,8 @@ from grants.models import (
     ProgrammeCreate,
     ProgrammeFunder,
 )
-from grants.models.base import check_amount, check_currency
 from grants.services.access import Principal, manages_programme
-from grants.services.common import get_by_key, get_or_404, writes
+from grants.services.common import checked_amount, checked_currency, get_by_key, get_or_404, writes
 from grants.services.errors import Invalid, NotAllowed
 
 
@@ -79,8 +78,8 @@ def add_funder(
         OrganisationKind.INTERNATIONAL_ORGANISATION,
     }:
         raise Invalid("organisation", organisation.ref, _("a funder must be a donor organisation"))
-    currency = _checked_currency(currency)
-    _checked_amount("amount", amount, currency)
+    currency = checked_currency(currency)
+    checked_amount("amount", amount, currency)
     funder = ProgrammeFunder(
         programme_id=programme.id, organisation_id=organisation.id, amount=amount, currency=currency
     )
@@ -121,20 +120,6 @@ def objectives_of(session: Session, call: Call) -> list[Objective]:
     """Return the call's objectives in code order."""
     return list(
         session.exec(
-            select(Objective).where(Objective.call_id == call.id).order_by(Objective.code)  # type: ignore[arg-type]
+            select(Objective).where(Objective.call_id == call.id).order_by(col(Objective.code))
         ).all()
     )
-
-
-def _checked_currency(currency: str) -> str:
-    try:
-        return check_currency(currency)
-    except ValueError as error:
-        raise Invalid("currency", currency, str(error)) from error
-
-
-def _checked_amount(field: str, amount: Decimal, currency: str) -> Decimal:
-    try:
-        return check_amount(Decimal(amount), currency)
-    except ValueError as error:
-        raise Invalid(field, amount, str(error)) from error

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from grants.i18n import _
 from grants.models import (
     Call,
+    CoFinancing,
     Milestone,
     MilestoneStatus,
     Objective,
@@ -30,7 +31,15 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.services.access import Principal, manages_programme, require_manager
-from grants.services.common import get_by_key, get_or_404, note_reason, require_reason, writes
+from grants.services.common import (
+    checked_amount,
+    checked_currency,
+    get_by_key,
+    get_or_404,
+    note_reason,
+    require_reason,
+    writes,
+)
 from grants.services.errors import Conflict, Invalid, NotAllowed
 from grants.services.workflow import PROJECT
 
@@ -145,6 +154,12 @@ def set_sectors(
 ) -> None:
     """Replace the project's sector codes; the percentages must add up to 100."""
     require_manager(session, principal, project)
+    if any(not 0 < share <= 100 for share in sectors.values()):
+        raise Invalid(
+            "sectors",
+            {k: str(v) for k, v in sectors.items()},
+            _("each sector percentage must be above 0 and at most 100"),
+        )
     if sum(sectors.values(), Decimal(0)) != 100:
         raise Invalid(
             "sectors",
@@ -158,6 +173,35 @@ def set_sectors(
         ProjectSector(project_id=project.id, vocabulary=vocabulary, code=code, percentage=share)
         for code, share in sectors.items()
     )
+
+
+@writes
+def add_co_financing(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    organisation: Organisation,
+    amount: Decimal,
+    currency: str,
+    *,
+    in_kind: bool = False,
+    description: str = "",
+) -> CoFinancing:
+    """Record a contribution to ``project`` beyond the grant and return it."""
+    require_manager(session, principal, project)
+    _require_open(project)
+    currency = checked_currency(currency)
+    checked_amount("amount", amount, currency)
+    contribution = CoFinancing(
+        project_id=project.id,
+        organisation_id=organisation.id,
+        amount=amount,
+        currency=currency,
+        in_kind=in_kind,
+        description=description.strip(),
+    )
+    session.add(contribution)
+    return contribution
 
 
 @writes
@@ -266,6 +310,28 @@ def _guard_close(session: Session, project: Project) -> None:
         )
 
 
+def _cancel_open_work(session: Session, project: Project, reason: str | None) -> None:
+    """Cancel the open milestones and unpaid tranches of a project being cancelled."""
+    for milestone in session.exec(
+        select(Milestone).where(
+            Milestone.project_id == project.id,
+            col(Milestone.status).not_in([MilestoneStatus.ACCEPTED, MilestoneStatus.CANCELLED]),
+        )
+    ):
+        milestone.status = MilestoneStatus.CANCELLED
+        milestone.review_note = reason
+        session.add(milestone)
+    for tranche in session.exec(
+        select(Tranche).where(
+            Tranche.project_id == project.id,
+            col(Tranche.status).in_([TrancheStatus.SCHEDULED, TrancheStatus.APPROVED]),
+        )
+    ):
+        tranche.status = TrancheStatus.CANCELLED
+        tranche.cancel_reason = reason
+        session.add(tranche)
+
+
 GUARDS: dict[str, Callable[[Session, Project], None]] = {
     "activate": _guard_activate,
     "close": _guard_close,
@@ -289,13 +355,15 @@ def advance_project(
     check_version(project, expected_version)
     if transition.needs_reason:
         reason = require_reason(reason)
+        note_reason(session, reason)
     GUARDS.get(step, lambda _s, _p: None)(session, project)
     if step == "activate":
         project.actual_start = today
     if step == "close":
         project.actual_end = max(today, project.actual_start or today)
+    if step == "cancel":
+        _cancel_open_work(session, project, reason)
     project.status = ProjectStatus(transition.target)
     project.status_reason = reason if transition.needs_reason else None
     session.add(project)
-    note_reason(session, reason)
     return project

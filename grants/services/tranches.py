@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import Exists, and_, exists, func
 from sqlmodel import Session, col, select
 
 from grants.i18n import _
@@ -19,9 +19,8 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.services.access import Principal, require_manager
-from grants.services.common import note_reason, require_reason, writes
+from grants.services.common import checked_amount, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.programmes import _checked_amount
 from grants.services.projects import CLOSED_STATES, check_version, tranche_total
 from grants.services.workflow import REPORTING_OPEN, TRANCHE
 
@@ -33,7 +32,7 @@ def paid_total(session: Session, project_id: int) -> Decimal:
             Tranche.project_id == project_id, Tranche.status == TrancheStatus.PAID
         )
     ).one()
-    return Decimal(total)
+    return Decimal(total or 0)
 
 
 @writes
@@ -54,7 +53,7 @@ def add_tranche(
             data.currency,
             _("must be the project's currency ({currency})").format(currency=project.currency),
         )
-    _checked_amount("amount", data.amount, data.currency)
+    checked_amount("amount", data.amount, data.currency)
     scheduled = tranche_total(session, project)
     if scheduled + data.amount > project.awarded_amount:
         raise Invalid(
@@ -93,11 +92,11 @@ def add_tranche(
     return tranche
 
 
-def _gate_not_accepted() -> exists:
+def _gate_not_accepted() -> Exists:
     return exists().where(
-        TrancheGate.tranche_id == Tranche.id,
-        Milestone.id == TrancheGate.milestone_id,
-        Milestone.status != MilestoneStatus.ACCEPTED,
+        col(TrancheGate.tranche_id) == col(Tranche.id),
+        col(Milestone.id) == col(TrancheGate.milestone_id),
+        col(Milestone.status) != MilestoneStatus.ACCEPTED,
     )
 
 
@@ -111,7 +110,7 @@ def releasable_tranches(session: Session, project_ids: list[int] | None = None) 
             col(Project.status).in_(REPORTING_OPEN),
             ~_gate_not_accepted(),
         )
-        .order_by(Tranche.planned_date, Tranche.id)  # type: ignore[arg-type]
+        .order_by(col(Tranche.planned_date), col(Tranche.id))
     )
     if project_ids is not None:
         query = query.where(col(Tranche.project_id).in_(project_ids))
@@ -190,8 +189,8 @@ def _pay(
     reference: str | None,
 ) -> None:
     amount = tranche.amount if paid_amount is None else Decimal(paid_amount)
-    _checked_amount("paid_amount", amount, tranche.currency)
-    already = paid_total(session, project.id)  # type: ignore[arg-type]
+    checked_amount("paid_amount", amount, tranche.currency)
+    already = paid_total(session, project.id)
     if already + amount > project.awarded_amount:
         raise Invalid(
             "paid_amount",
@@ -211,9 +210,9 @@ def tranches_of(session: Session, project: Project) -> list[Tranche]:
     """Return the project's tranches in order."""
     return list(
         session.exec(
-            select(Tranche).where(Tranche.project_id == project.id).order_by(Tranche.position)
+            select(Tranche).where(Tranche.project_id == project.id).order_by(col(Tranche.position))
         ).all()
-    )  # type: ignore[arg-type]
+    )
 
 
 def gates_of(session: Session, project: Project) -> dict[int, list[int]]:

@@ -97,8 +97,14 @@ def create_user(
     data: UserCreate,
     role: Role,
     organisation: Organisation | None = None,
+    *,
+    password_hash: str | None = None,
 ) -> User:
-    """Create and return a user with one membership (administrators only)."""
+    """Create and return a user with one membership (administrators only).
+
+    ``password_hash``, when given, must be the Argon2id hash of ``data.password``: bulk
+    loads of accounts that share a password hash it once.
+    """
     if not principal.is_admin:
         raise NotAllowed(_("Only an administrator may add users."))
     if role != Role.ADMIN and organisation is None:
@@ -109,11 +115,13 @@ def create_user(
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
         raise Invalid("email", email, _("a user with this email already exists"))
     check_password(data.password, email)
+    if password_hash is not None and not password_hash.startswith("$argon2id$"):
+        raise Invalid("password_hash", "***", _("must be an Argon2id hash"))
     user = User(
         email=email,
         full_name=data.full_name.strip(),
         locale=data.locale,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash or hash_password(data.password),
     )
     session.add(user)
     session.flush()

@@ -40,8 +40,8 @@ class Workflow:
 
     def check(self, name: str, state: StrEnum) -> Step:
         """Return the step ``name`` if it may be taken from ``state``; else raise."""
-        step = self.steps[name]
-        if state not in step.sources:
+        step = self.steps.get(name)
+        if step is None or state not in step.sources:
             allowed = self.allowed_from(state)
             raise InvalidTransition(
                 _("Cannot {step} a {label} that is {state}; allowed: {allowed}.").format(

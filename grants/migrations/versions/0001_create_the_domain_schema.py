@@ -372,7 +372,7 @@ def upgrade() -> None:
     sa.Column('vocabulary', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('percentage', grants.models.base.ExactDecimal(precision=19, scale=4), nullable=False),
-    sa.CheckConstraint('percentage > 0 AND percentage <= 100', name=op.f('ck_project_sector_percentage')),
+    sa.CheckConstraint('percentage > 0', name=op.f('ck_project_sector_percentage')),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_sector_project_id_project')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_sector')),
     sa.UniqueConstraint('project_id', 'vocabulary', 'code', name=op.f('uq_project_sector_project_id_vocabulary_code'))

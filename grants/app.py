@@ -1,0 +1,30 @@
+"""The application factory that ``grants serve`` runs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from grants import __version__, db
+from grants.config import Settings, get_settings
+from grants.paths import STATIC_DIR
+from grants.web import system
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Return the configured application; refuse to start production with a weak secret."""
+    settings = settings or get_settings()
+    settings.check_production()
+    app = FastAPI(
+        title="Grants tracker",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or db.make_engine(settings.database_url, settings)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(system.router)
+    return app

@@ -1,0 +1,147 @@
+"""The ``grants`` command: database, demo data, server and users."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from grants import db
+from grants.config import get_settings
+from grants.models import Role, UserCreate
+from grants.services.errors import DomainError
+
+app = typer.Typer(
+    help="Track city grants: milestones, tranches, budgets and donor reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line naming what is wrong and exit with status 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def validation_message(error: ValidationError) -> str:
+    """Return the first problem of a pydantic error as 'field: reason (got value)'."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "value"
+    shown = "***" if "password" in field else repr(first.get("input"))
+    return f"{field}: {first['msg']} (got {shown})"
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn domain and validation errors into one-line messages and exit status 2."""
+    try:
+        yield
+    except DomainError as error:
+        fail(str(error))
+    except ValidationError as error:
+        fail(validation_message(error))
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """Return ``value`` as a date, or fail naming ``option``."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: not a date in YYYY-MM-DD form (got {value!r})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply the schema migrations to GRANTS_DATABASE_URL."""
+    db.upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {db.safe_url(get_settings().database_url)} is at revision {revision}")
+
+
+@app.command()
+def demo(
+    today: Annotated[
+        str | None, typer.Option(help="Lay dates out around this day (YYYY-MM-DD).")
+    ] = None,
+    reset: Annotated[bool, typer.Option(help="Delete all existing data first.")] = False,
+) -> None:
+    """Load a realistic demo programme (fictional data) modelled on MC2CM."""
+    from grants.demo import load_demo
+
+    day = parse_date(today, "--today") or get_settings().today or dt.date.today()  # noqa: DTZ011
+    settings = get_settings()
+    db.upgrade(settings.database_url)
+    with reported_errors():
+        counts = load_demo(db.make_engine(settings.database_url, settings), day, reset=reset)
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    typer.echo(f"demo data laid out around {day.isoformat()}: {summary}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+) -> None:
+    """Run the web application with uvicorn."""
+    import uvicorn
+
+    with reported_errors():
+        try:
+            get_settings().check_production()
+        except RuntimeError as error:
+            fail(str(error))
+    uvicorn.run(
+        "grants.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The person's email address (their login).")],
+    role: Annotated[Role, typer.Option(help="What the user may do.")],
+    organisation: Annotated[
+        str | None, typer.Option(help="Reference of their organisation.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Full name (default: the email).")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a user; the password is prompted for (or read from stdin), never an argument."""
+    from grants.services import programmes, users
+    from grants.services.access import SYSTEM
+
+    password = read_password(password_stdin)
+    with reported_errors(), db.write_session(db.make_engine()) as session:
+        org = programmes.organisation_by_ref(session, organisation) if organisation else None
+        data = UserCreate(email=email, full_name=name or email, password=password)
+        user = users.create_user(session, SYSTEM, data, role, org)
+        typer.echo(f"added {user.email} as {role.value}" + (f" of {org.ref}" if org else ""))
+
+
+def read_password(from_stdin: bool) -> str:
+    """Return a password read from stdin or an interactive prompt with confirmation."""
+    if from_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        fail("password: no password given")
+    return password

@@ -1,0 +1,1 @@
+"""HTML routes, server-rendered with Jinja2."""

@@ -1,0 +1,32 @@
+"""The Jinja2 environment shared by web pages and PDF reports."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from grants import __version__, i18n
+from grants.paths import templates_dir
+
+
+@lru_cache
+def environment() -> Environment:
+    """Return the autoescaping Jinja2 environment with gettext installed."""
+    env = Environment(
+        loader=FileSystemLoader(templates_dir()),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["app_version"] = __version__
+    return env
+
+
+@lru_cache
+def templates() -> Jinja2Templates:
+    """Return the response helper bound to the shared environment."""
+    return Jinja2Templates(env=environment())
