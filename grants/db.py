@@ -6,15 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from grants.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "grants_write"
@@ -94,6 +95,8 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
 
 def alembic_config(url: str) -> Config:
     """Return an Alembic configuration for the packaged migrations against ``url``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -102,6 +105,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` on the database at ``url``."""
+    from alembic import command
+
     command.upgrade(alembic_config(url or get_settings().database_url), revision)
 
 

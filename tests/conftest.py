@@ -101,3 +101,46 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session on the test's database; tests commit what they want others to see."""
     with Session(engine) as session:
         yield session
+
+
+def _empty_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """Yield the URL of an empty database on the engine named by ``request.param``."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{folder / 'empty.db'}"
+        return
+    cluster: pg.Cluster = request.getfixturevalue("pg_cluster")
+    name = f"empty_{os.getpid()}_{next(_database_numbers)}"
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield cluster.url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database (no schema), on each engine."""
+    yield from _empty_database(request, tmp_path)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """An empty database shared by one test module, on each engine."""
+    yield from _empty_database(request, tmp_path_factory.mktemp("module-db"))
+
+
+def cli_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment for running ``grants`` as a user would, against ``database_url``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GRANTS_")}
+    env.update(
+        GRANTS_DATABASE_URL=database_url,
+        GRANTS_DATA_DIR=str(data_dir),
+        GRANTS_ARGON2_TIME_COST="1",
+        GRANTS_ARGON2_MEMORY_COST="1024",
+        **extra,
+    )
+    return env

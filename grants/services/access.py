@@ -106,7 +106,8 @@ def require_partner_editor(
     """Return the organisation the principal edits for; raise ``NotAllowed`` if none.
 
     With ``organisation_id`` the principal must edit for that very organisation, or for the
-    project's lead grantee. Admins act for any organisation and get ``organisation_id`` back.
+    project's lead grantee when it is one of the project's implementing partners. Admins act
+    for any organisation and get ``organisation_id`` back.
     """
     if principal.is_admin:
         return organisation_id
@@ -115,7 +116,9 @@ def require_partner_editor(
         if editable:
             return min(editable)
         raise NotAllowed(_("Only an editor of a partner organisation of this project may do this."))
-    if organisation_id in editable or _leads(session, project, editable):
+    if organisation_id in editable or (
+        _leads(session, project, editable) and _implements(session, project, organisation_id)
+    ):
         return organisation_id
     raise NotAllowed(_("Only an editor of the responsible organisation may do this."))
 
@@ -129,3 +132,16 @@ def _leads(session: Session, project: Project, organisation_ids: set[int]) -> bo
         )
     ).first()
     return lead in organisation_ids
+
+
+def _implements(session: Session, project: Project, organisation_id: int) -> bool:
+    return (
+        session.exec(
+            select(ProjectPartner.id).where(
+                ProjectPartner.project_id == project.id,
+                ProjectPartner.organisation_id == organisation_id,
+                ProjectPartner.role != PartnerRole.FUNDER,
+            )
+        ).first()
+        is not None
+    )

@@ -103,11 +103,12 @@ def update_milestone(
             )
         )
     changes = data.model_dump(exclude_unset=True)
+    # Check everything before changing anything: the check's query would autoflush a change.
+    _check_responsible(session, project, changes.get("responsible_organisation_id"))
     if "due_date" in changes:
         _check_in_period(project, changes["due_date"])
         if milestone.due_date == milestone.baseline_due_date:
             milestone.baseline_due_date = changes["due_date"]
-    _check_responsible(session, project, changes.get("responsible_organisation_id"))
     for key, value in changes.items():
         setattr(milestone, key, value)
     session.add(milestone)

@@ -90,6 +90,9 @@ def create_project(
             data.planned_start,
             _("the project must run between the call's opening and the programme's end"),
         )
+    if lead.kind == OrganisationKind.DONOR:
+        # Checked before anything is written, so a refusal leaves no half-made project.
+        raise Invalid("organisation", lead.ref, _("a donor cannot lead a project"))
     objectives = _objectives(session, call, data.objective_codes)
     project = Project.model_validate(data.model_dump(exclude={"objective_codes"}))
     session.add(project)
@@ -154,6 +157,7 @@ def set_sectors(
 ) -> None:
     """Replace the project's sector codes; the percentages must add up to 100."""
     require_manager(session, principal, project)
+    _require_open(project)
     if any(not 0 < share <= 100 for share in sectors.values()):
         raise Invalid(
             "sectors",

@@ -1,0 +1,44 @@
+# The README's commands. `make demo` runs the app on SQLite with demo data;
+# `make test` runs lint, type checks and the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export GRANTS_DATABASE_URL ?= sqlite:///./grants.db
+
+.PHONY: demo test install lint typecheck pytest messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/grants db upgrade
+	$(BIN)/grants demo --reset
+	@echo "Open http://$(HOST):$(PORT)/ (demo accounts are listed in README.md)"
+	$(BIN)/grants serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o grants/locale/messages.pot .
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
