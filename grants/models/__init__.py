@@ -1,16 +1,32 @@
-"""The domain model: every table, with its Create and Update input models."""
+"""The domain model: every table, with its Create, Update and Read models."""
 
 from sqlmodel import SQLModel
 
-from grants.models.accounts import ApiToken, Membership, User, UserCreate
-from grants.models.base import ExactDecimal, UTCDateTime, Versioned, utcnow
+from grants.models.accounts import (
+    ApiToken,
+    Membership,
+    User,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from grants.models.base import (
+    ExactDecimal,
+    RecordRead,
+    UTCDateTime,
+    Versioned,
+    utcnow,
+)
 from grants.models.delivery import (
     Milestone,
     MilestoneCreate,
+    MilestoneRead,
     MilestoneUpdate,
     Tranche,
     TrancheCreate,
     TrancheGate,
+    TrancheRead,
+    TrancheUpdate,
 )
 from grants.models.enums import (
     AuditAction,
@@ -26,17 +42,31 @@ from grants.models.enums import (
     Role,
     TrancheStatus,
 )
-from grants.models.finance import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate
+from grants.models.finance import (
+    BudgetLine,
+    BudgetLineCreate,
+    BudgetLineRead,
+    BudgetLineUpdate,
+    Expense,
+    ExpenseCreate,
+    ExpenseRead,
+    ExpenseUpdate,
+)
 from grants.models.programmes import (
     Call,
     CallCreate,
+    CallRead,
+    CallUpdate,
     Objective,
     Organisation,
     OrganisationCreate,
+    OrganisationRead,
     OrganisationUpdate,
     Programme,
     ProgrammeCreate,
     ProgrammeFunder,
+    ProgrammeRead,
+    ProgrammeUpdate,
 )
 from grants.models.projects import (
     CoFinancing,
@@ -44,18 +74,28 @@ from grants.models.projects import (
     ProjectCreate,
     ProjectObjective,
     ProjectPartner,
+    ProjectRead,
     ProjectSector,
     ProjectUpdate,
 )
-from grants.models.records import AuditEvent, IssuedReport
+from grants.models.records import (
+    AuditEvent,
+    AuditEventRead,
+    IssuedReport,
+)
 from grants.models.results import (
     Attachment,
+    AttachmentRead,
     Indicator,
     IndicatorCreate,
+    IndicatorRead,
+    IndicatorUpdate,
     IndicatorValue,
     IndicatorValueCreate,
+    IndicatorValueRead,
     ProgressUpdate,
     ProgressUpdateCreate,
+    ProgressUpdateRead,
 )
 
 metadata = SQLModel.metadata
@@ -63,46 +103,64 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiToken",
     "Attachment",
+    "AttachmentRead",
     "AuditAction",
     "AuditEvent",
+    "AuditEventRead",
     "BudgetCategory",
     "BudgetLine",
     "BudgetLineCreate",
+    "BudgetLineRead",
+    "BudgetLineUpdate",
     "Call",
     "CallCreate",
+    "CallRead",
+    "CallUpdate",
     "CoFinancing",
     "ExactDecimal",
     "Expense",
     "ExpenseCreate",
+    "ExpenseRead",
+    "ExpenseUpdate",
     "Indicator",
     "IndicatorCreate",
+    "IndicatorRead",
+    "IndicatorUpdate",
     "IndicatorValue",
     "IndicatorValueCreate",
+    "IndicatorValueRead",
     "IssuedReport",
     "Membership",
     "Milestone",
     "MilestoneCreate",
+    "MilestoneRead",
     "MilestoneStatus",
     "MilestoneUpdate",
     "Objective",
     "Organisation",
     "OrganisationCreate",
     "OrganisationKind",
+    "OrganisationRead",
     "OrganisationUpdate",
     "OverallStatus",
     "PartnerRole",
     "Programme",
     "ProgrammeCreate",
     "ProgrammeFunder",
+    "ProgrammeRead",
+    "ProgrammeUpdate",
     "ProgressUpdate",
     "ProgressUpdateCreate",
+    "ProgressUpdateRead",
     "Project",
     "ProjectCreate",
     "ProjectObjective",
     "ProjectPartner",
+    "ProjectRead",
     "ProjectSector",
     "ProjectStatus",
     "ProjectUpdate",
+    "RecordRead",
     "ReportKind",
     "ReportScope",
     "ReviewStatus",
@@ -110,10 +168,14 @@ __all__ = [
     "Tranche",
     "TrancheCreate",
     "TrancheGate",
+    "TrancheRead",
     "TrancheStatus",
+    "TrancheUpdate",
     "UTCDateTime",
     "User",
     "UserCreate",
+    "UserRead",
+    "UserUpdate",
     "Versioned",
     "metadata",
     "utcnow",

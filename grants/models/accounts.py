@@ -7,12 +7,12 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grants.models.base import Versioned, enum_type, timestamp_field, utcnow
+from grants.models.base import EMAIL, Versioned, enum_type, timestamp_field, utcnow
 from grants.models.enums import Role
 
 
 class UserBase(SQLModel):
-    email: str = Field(max_length=254, unique=True, regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(max_length=254, unique=True, schema_extra=EMAIL)
     full_name: str = Field(min_length=1, max_length=200)
     locale: str = Field(default="en", max_length=10)
 
@@ -55,3 +55,17 @@ class ApiToken(SQLModel, table=True):
     expires_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
     last_used_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
     revoked_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
+
+
+class UserRead(UserBase):
+    """A user as shown to others: never the password hash."""
+
+    id: int
+    is_active: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+
+class UserUpdate(SQLModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    locale: str | None = Field(default=None, max_length=10)

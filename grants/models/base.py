@@ -25,6 +25,13 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+# Input patterns. SQLModel's own ``regex`` argument is ignored by pydantic 2, so patterns
+# travel as ``schema_extra={"pattern": ...}``, which pydantic enforces.
+CODE = {"pattern": r"^[A-Z0-9][A-Z0-9_.-]*$"}
+LINE_CODE = {"pattern": r"^[A-Za-z0-9_.-]+$"}
+EMAIL = {"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}
+ORG_ID = {"pattern": r"^[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9_.:/-]+$"}
+
 SCALE = 4
 _FACTOR = Decimal(10) ** SCALE
 
@@ -125,6 +132,15 @@ class Versioned(SQLModel):
     @declared_attr  # type: ignore[arg-type]
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class RecordRead(SQLModel):
+    """What every stored, editable row shows when read: its id, version and timestamps."""
+
+    id: int
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 @lru_cache

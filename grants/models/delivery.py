@@ -9,7 +9,7 @@ from pydantic import field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grants.models.base import Versioned, amount_field, check_currency, enum_type
+from grants.models.base import RecordRead, Versioned, amount_field, check_currency, enum_type
 from grants.models.enums import MilestoneStatus, TrancheStatus
 
 
@@ -116,3 +116,30 @@ class TrancheGate(SQLModel, table=True):
     tranche_id: int = Field(primary_key=True)
     milestone_id: int = Field(primary_key=True, index=True)
     project_id: int = Field(foreign_key="project.id", index=True)
+
+
+class MilestoneRead(MilestoneBase, RecordRead):
+    project_id: int
+    position: int
+    baseline_due_date: dt.date
+    status: MilestoneStatus
+    submitted_on: dt.date | None
+    accepted_on: dt.date | None
+    review_note: str | None
+    replan_reason: str | None
+
+
+class TrancheRead(TrancheBase, RecordRead):
+    project_id: int
+    position: int
+    status: TrancheStatus
+    approved_on: dt.date | None
+    paid_on: dt.date | None
+    paid_amount: Decimal | None
+    payment_reference: str | None
+    cancel_reason: str | None
+
+
+class TrancheUpdate(SQLModel):
+    amount: Decimal | None = None
+    planned_date: dt.date | None = None

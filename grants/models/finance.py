@@ -9,12 +9,19 @@ from pydantic import field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grants.models.base import Versioned, amount_field, check_currency, enum_type
+from grants.models.base import (
+    LINE_CODE,
+    RecordRead,
+    Versioned,
+    amount_field,
+    check_currency,
+    enum_type,
+)
 from grants.models.enums import BudgetCategory
 
 
 class BudgetLineBase(SQLModel):
-    code: str = Field(max_length=20, regex=r"^[A-Za-z0-9_.-]+$")
+    code: str = Field(max_length=20, schema_extra=LINE_CODE)
     category: BudgetCategory = Field(sa_type=enum_type(BudgetCategory, "category"))
     description: str = Field(min_length=1, max_length=300)
     amount: Decimal = amount_field()
@@ -73,3 +80,26 @@ class Expense(ExpenseBase, Versioned, table=True):
 
 class ExpenseCreate(ExpenseBase):
     pass
+
+
+class BudgetLineRead(BudgetLineBase, RecordRead):
+    project_id: int
+
+
+class BudgetLineUpdate(SQLModel):
+    category: BudgetCategory | None = None
+    description: str | None = Field(default=None, min_length=1, max_length=300)
+    amount: Decimal | None = None
+
+
+class ExpenseRead(ExpenseBase, RecordRead):
+    project_id: int
+    organisation_id: int
+    recorded_by_id: int | None
+
+
+class ExpenseUpdate(SQLModel):
+    spent_on: dt.date | None = None
+    amount: Decimal | None = None
+    description: str | None = Field(default=None, min_length=1, max_length=500)
+    reference: str | None = Field(default=None, max_length=100)

@@ -10,6 +10,9 @@ from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
+    CODE,
+    ORG_ID,
+    RecordRead,
     Versioned,
     amount_field,
     check_amount,
@@ -19,17 +22,15 @@ from grants.models.base import (
 )
 from grants.models.enums import OrganisationKind
 
-ORG_ID_PATTERN = r"^[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9_.:/-]+$"
-
 
 class OrganisationBase(SQLModel):
-    ref: str = Field(max_length=40, unique=True, regex=r"^[A-Z0-9][A-Z0-9_.-]*$")
+    ref: str = Field(max_length=40, unique=True, schema_extra=CODE)
     name: str = Field(min_length=1, max_length=200)
     kind: OrganisationKind = Field(sa_type=enum_type(OrganisationKind, "kind"))
     country: str | None = Field(default=None, max_length=2)
     city: str | None = Field(default=None, max_length=100)
     org_identifier: str | None = Field(
-        default=None, max_length=100, unique=True, regex=ORG_ID_PATTERN
+        default=None, max_length=100, unique=True, schema_extra=ORG_ID
     )
     website: str | None = Field(default=None, max_length=300)
     is_fictional: bool = Field(default=False)
@@ -53,12 +54,12 @@ class OrganisationUpdate(SQLModel):
     kind: OrganisationKind | None = None
     country: str | None = Field(default=None, max_length=2)
     city: str | None = Field(default=None, max_length=100)
-    org_identifier: str | None = Field(default=None, max_length=100, regex=ORG_ID_PATTERN)
+    org_identifier: str | None = Field(default=None, max_length=100, schema_extra=ORG_ID)
     website: str | None = Field(default=None, max_length=300)
 
 
 class ProgrammeBase(SQLModel):
-    code: str = Field(max_length=40, unique=True, regex=r"^[A-Z0-9][A-Z0-9_.-]*$")
+    code: str = Field(max_length=40, unique=True, schema_extra=CODE)
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=10_000)
     currency: str = Field(max_length=3)
@@ -109,7 +110,7 @@ class ProgrammeFunder(Versioned, table=True):
 
 class CallBase(SQLModel):
     programme_id: int = Field(foreign_key="programme.id", index=True)
-    code: str = Field(max_length=40, unique=True, regex=r"^[A-Z0-9][A-Z0-9_.-]*$")
+    code: str = Field(max_length=40, unique=True, schema_extra=CODE)
     title: str = Field(min_length=1, max_length=300)
     opens_on: dt.date
     closes_on: dt.date
@@ -149,3 +150,30 @@ class Objective(Versioned, table=True):
     call_id: int = Field(foreign_key="call.id", index=True)
     code: str = Field(max_length=10)
     title: str = Field(max_length=300)
+
+
+class OrganisationRead(OrganisationBase, RecordRead):
+    pass
+
+
+class ProgrammeRead(ProgrammeBase, RecordRead):
+    pass
+
+
+class ProgrammeUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=10_000)
+    budget: Decimal | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class CallRead(CallBase, RecordRead):
+    pass
+
+
+class CallUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    opens_on: dt.date | None = None
+    closes_on: dt.date | None = None
+    max_amount: Decimal | None = None

@@ -10,6 +10,8 @@ from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
+    CODE,
+    RecordRead,
     Versioned,
     amount_field,
     check_amount,
@@ -19,11 +21,9 @@ from grants.models.base import (
 )
 from grants.models.enums import PartnerRole, ProjectStatus
 
-REFERENCE_PATTERN = r"^[A-Z0-9][A-Z0-9_.-]*$"
-
 
 class ProjectBase(SQLModel):
-    reference: str = Field(max_length=40, unique=True, regex=REFERENCE_PATTERN)
+    reference: str = Field(max_length=40, unique=True, schema_extra=CODE)
     call_id: int = Field(foreign_key="call.id", index=True)
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=10_000)
@@ -147,3 +147,10 @@ class CoFinancing(Versioned, table=True):
     currency: str = Field(max_length=3)
     in_kind: bool = Field(default=False)
     description: str = Field(default="", max_length=500)
+
+
+class ProjectRead(ProjectBase, RecordRead):
+    status: ProjectStatus
+    status_reason: str | None
+    actual_start: dt.date | None
+    actual_end: dt.date | None

@@ -47,3 +47,16 @@ class IssuedReport(SQLModel, table=True):
     sha256: str = Field(max_length=64, unique=True)
     issued_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     issued_at: dt.datetime = timestamp_field(default_factory=utcnow)
+
+
+class AuditEventRead(SQLModel):
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    entity: str
+    entity_id: str
+    action: AuditAction
+    changes: dict[str, Any]
+    reason: str | None
+    project_id: int | None

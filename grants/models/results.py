@@ -9,12 +9,20 @@ from pydantic import model_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grants.models.base import Versioned, amount_field, enum_type, timestamp_field, utcnow
+from grants.models.base import (
+    LINE_CODE,
+    RecordRead,
+    Versioned,
+    amount_field,
+    enum_type,
+    timestamp_field,
+    utcnow,
+)
 from grants.models.enums import OverallStatus, ReviewStatus
 
 
 class IndicatorBase(SQLModel):
-    code: str = Field(max_length=20, regex=r"^[A-Za-z0-9_.-]+$")
+    code: str = Field(max_length=20, schema_extra=LINE_CODE)
     title: str = Field(min_length=1, max_length=300)
     unit: str = Field(min_length=1, max_length=50)
     baseline: Decimal = amount_field()
@@ -134,3 +142,46 @@ class Attachment(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     uploaded_at: dt.datetime = timestamp_field(default_factory=utcnow)
+
+
+class IndicatorRead(IndicatorBase, RecordRead):
+    project_id: int
+
+
+class IndicatorUpdate(SQLModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    unit: str | None = Field(default=None, min_length=1, max_length=50)
+    baseline: Decimal | None = None
+    target: Decimal | None = None
+
+
+class IndicatorValueRead(IndicatorValueBase, RecordRead):
+    project_id: int
+    organisation_id: int | None
+    reported_by_id: int | None
+
+
+class ProgressUpdateRead(ProgressUpdateBase, RecordRead):
+    project_id: int
+    organisation_id: int
+    author_id: int | None
+    status: ReviewStatus
+    submitted_on: dt.date | None
+    reviewed_on: dt.date | None
+    reviewer_id: int | None
+    review_note: str | None
+
+
+class AttachmentRead(SQLModel):
+    """An attachment as shown to users: never where it is stored."""
+
+    id: int
+    project_id: int
+    milestone_id: int | None
+    progress_update_id: int | None
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by_id: int | None
+    uploaded_at: dt.datetime
