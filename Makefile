@@ -38,6 +38,7 @@ pytest: install
 test: lint typecheck pytest
 
 messages: install
+	mkdir -p grants/locale
 	$(BIN)/pybabel extract -F babel.cfg -o grants/locale/messages.pot .
 
 clean:

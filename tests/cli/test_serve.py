@@ -1,0 +1,49 @@
+"""``grants serve`` answers over loopback on both engines."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+from sqlalchemy import Engine
+
+from tests.conftest import cli_env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_health_checks_and_pages(engine: Engine, tmp_path: Path) -> None:
+    port = free_port()
+    url = engine.url.render_as_string(hide_password=False)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "grants", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=cli_env(url, tmp_path / "var"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx2.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx2.TransportError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "server did not start within 30 s"
+                time.sleep(0.2)
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "database": "ok"}
+        assert "Grants tracker" in httpx2.get(base, timeout=5).text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
