@@ -1,0 +1,437 @@
+"""Derived facts: lateness, what is due, key figures and at-risk projects, as of a given day.
+
+Every expected number is worked out by hand in the comments. The period of the projects
+built here is 2026-01-01 to 2026-12-31 (364 days) and "today" is 2026-06-15 (day 165).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from grants.models import (
+    ExpenseCreate,
+    Milestone,
+    MilestoneStatus,
+    OverallStatus,
+    ProgressUpdate,
+    Project,
+    ProjectStatus,
+    TrancheStatus,
+)
+from grants.services import budgets, facts, milestones, progress, projects, tranches
+from grants.services.access import SYSTEM
+from tests import factories as f
+from tests.factories import TODAY
+
+D = dt.date
+MAY_1 = D(2026, 5, 1)
+
+
+# Lateness of one milestone (pure functions of the row and today)
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "submitted", "overdue", "late_days", "completed_late"),
+    [
+        ("planned", D(2026, 6, 1), None, True, 14, False),
+        ("planned", D(2026, 6, 15), None, False, 0, False),  # due today: not yet late
+        ("in_progress", D(2026, 6, 14), None, True, 1, False),
+        ("returned", D(2026, 5, 16), D(2026, 5, 10), True, 30, False),
+        ("accepted", D(2026, 6, 1), D(2026, 6, 5), False, 4, True),
+        ("accepted", D(2026, 6, 1), D(2026, 6, 1), False, 0, False),
+        ("accepted", D(2026, 6, 1), D(2026, 5, 20), False, 0, False),
+        ("cancelled", D(2026, 3, 1), None, False, 0, False),
+        ("planned", D(2026, 12, 15), None, False, 0, False),
+    ],
+)
+def test_lateness_of_a_milestone(
+    status: str,
+    due: dt.date,
+    submitted: dt.date | None,
+    overdue: bool,
+    late_days: int,
+    completed_late: bool,
+) -> None:
+    milestone = Milestone(
+        title="Workshop",
+        due_date=due,
+        baseline_due_date=due,
+        status=MilestoneStatus(status),
+        submitted_on=submitted,
+    )
+
+    assert facts.is_overdue(milestone, TODAY) is overdue
+    assert facts.days_late(milestone, TODAY) == late_days
+    assert facts.completed_late(milestone) is completed_late
+
+
+# Lists of milestones and tranches
+
+
+def _add(session: Session, project: Project, due: dt.date, status: MilestoneStatus) -> Milestone:
+    milestone = f.milestone(session, project, title=f"Due {due}", due_date=due)
+    return f.milestone_in(session, status, milestone)
+
+
+def test_milestone_lists_as_of_today(tx_session: Session) -> None:
+    project = f.project_in(tx_session, ProjectStatus.ACTIVE)  # its milestone is due 2026-03-31
+    a = _add(tx_session, project, D(2026, 6, 14), MilestoneStatus.IN_PROGRESS)
+    b = _add(tx_session, project, D(2026, 6, 15), MilestoneStatus.PLANNED)
+    c = _add(tx_session, project, D(2026, 7, 15), MilestoneStatus.RETURNED)
+    _add(tx_session, project, D(2026, 7, 16), MilestoneStatus.PLANNED)
+    _add(tx_session, project, D(2026, 6, 20), MilestoneStatus.ACCEPTED)  # submitted 06-15
+    late = _add(tx_session, project, D(2026, 5, 1), MilestoneStatus.ACCEPTED)  # submitted 06-15
+    _add(tx_session, project, D(2026, 6, 1), MilestoneStatus.CANCELLED)
+    other = f.project_in(tx_session, ProjectStatus.ACTIVE)
+    first = milestones.milestones_of(tx_session, project)[0]
+
+    overdue = facts.overdue_milestones(tx_session, TODAY, [project.id])
+    due_soon = facts.milestones_due_within(tx_session, TODAY, 30, [project.id])
+    completed_late = facts.completed_late_milestones(tx_session, [project.id])
+
+    assert [m.id for m in overdue] == [first.id, a.id]
+    assert [facts.days_late(m, TODAY) for m in overdue] == [76, 1]
+    assert [m.id for m in due_soon] == [b.id, c.id]
+    assert [m.id for m in completed_late] == [late.id]
+    assert facts.days_late(late, TODAY) == 45
+    everywhere = facts.overdue_milestones(tx_session, TODAY)
+    assert milestones.milestones_of(tx_session, other)[0].id in {m.id for m in everywhere}
+
+
+def test_releasable_tranches_across_projects_soonest_first(tx_session: Session) -> None:
+    gated = f.project(tx_session)
+    gate = f.milestone(tx_session, gated)
+    f.tranche(tx_session, gated, "20000", planned_date=D(2026, 9, 1))
+    f.tranche(tx_session, gated, "30000", [gate], planned_date=D(2026, 3, 1))
+    f.activate(tx_session, gated)
+    f.milestone_in(tx_session, MilestoneStatus.ACCEPTED, gate)
+    plain = f.project_in(tx_session, ProjectStatus.ACTIVE)  # one tranche planned 2026-02-01
+    f.project_in(tx_session, ProjectStatus.SUSPENDED)
+
+    releasable = tranches.releasable_tranches(tx_session)
+
+    assert [(t.project_id, t.position, t.planned_date) for t in releasable] == [
+        (plain.id, 1, D(2026, 2, 1)),
+        (gated.id, 2, D(2026, 3, 1)),
+        (gated.id, 1, D(2026, 9, 1)),
+    ]
+    assert [t.position for t in tranches.releasable_tranches(tx_session, [gated.id])] == [2, 1]
+
+
+# Key figures
+
+
+def _expense(session: Session, project: Project, amount: str, on: dt.date = MAY_1) -> None:
+    line = budgets.budget_lines_of(session, project)[0]
+    budgets.record_expense(
+        session,
+        SYSTEM,
+        project,
+        ExpenseCreate(
+            budget_line_id=line.id,
+            spent_on=on,
+            amount=Decimal(amount),
+            currency="EUR",
+            description="Interpreters for the workshop",
+        ),
+        today=TODAY,
+        organisation_id=f.lead_of(session, project).id,
+    )
+
+
+def _submitted_update(
+    session: Session,
+    project: Project,
+    on: dt.date,
+    status: OverallStatus = OverallStatus.ON_TRACK,
+) -> ProgressUpdate:
+    update = f.progress_update(session, project, overall_status=status, today=on)
+    progress.advance_update(session, SYSTEM, update, "submit", today=on)
+    return update
+
+
+def test_project_figures(tx_session: Session) -> None:
+    project, ms, ts = f.active_project(tx_session)  # award 50,000; staff line 20,000
+    f.budget_line(tx_session, project, amount=Decimal("5000"))
+    f.tranche_in(tx_session, TrancheStatus.PAID, ts[0])  # 30,000 paid
+    f.milestone_in(tx_session, MilestoneStatus.ACCEPTED, ms[0])
+    _add(tx_session, project, D(2026, 5, 15), MilestoneStatus.IN_PROGRESS)  # 31 days overdue
+    _add(tx_session, project, D(2026, 6, 1), MilestoneStatus.CANCELLED)  # does not count
+    _expense(tx_session, project, "1234.56")
+    _expense(tx_session, project, "765.44")
+    _submitted_update(tx_session, project, D(2026, 6, 1), OverallStatus.AT_RISK)
+    f.progress_update(tx_session, project, today=D(2026, 6, 10))  # a draft does not count
+    untouched = f.project(tx_session)
+
+    figures = facts.project_figures(tx_session, TODAY)
+
+    mine = figures[project.id]
+    assert mine.awarded == Decimal("50000")
+    assert mine.disbursed == Decimal("30000")
+    assert mine.undisbursed == Decimal("20000")
+    assert mine.spent == Decimal("2000.00")
+    assert mine.remaining == Decimal("48000")
+    assert mine.budgeted == Decimal("25000")
+    assert (mine.milestones, mine.milestones_accepted) == (4, 1)
+    assert (mine.milestones_overdue, mine.max_days_overdue) == (1, 31)
+    assert mine.pct_time_elapsed == Decimal("45.3")  # 165 / 364 days
+    assert mine.pct_milestones_accepted == Decimal("25.0")  # 1 of 4
+    assert mine.pct_budget_spent == Decimal("4.0")  # 2,000 of 50,000
+    assert mine.pct_disbursed == Decimal("60.0")  # 30,000 of 50,000
+    assert mine.last_update_on == D(2026, 6, 1)
+    assert mine.latest_overall_status == "at_risk"
+    empty = figures[untouched.id]
+    assert (empty.disbursed, empty.spent, empty.budgeted) == (0, 0, 0)
+    assert (empty.milestones, empty.pct_milestones_accepted, empty.pct_time_elapsed) == (
+        0,
+        Decimal("0.0"),
+        Decimal("45.3"),
+    )
+    assert empty.last_update_on is None
+    assert set(facts.project_figures(tx_session, TODAY, [project.id])) == {project.id}
+
+
+@pytest.mark.parametrize(
+    ("today", "elapsed"),
+    [
+        (D(2025, 12, 1), "0.0"),
+        (D(2026, 1, 1), "0.0"),
+        (D(2026, 1, 2), "0.3"),  # 1 / 364 = 0.27
+        (D(2026, 7, 2), "50.0"),  # 182 / 364
+        (D(2026, 12, 31), "100.0"),
+        (D(2027, 3, 1), "100.0"),
+    ],
+)
+def test_time_elapsed(tx_session: Session, today: dt.date, elapsed: str) -> None:
+    project = f.project_in(tx_session, ProjectStatus.ACTIVE)
+
+    assert facts.time_elapsed(project, today) == Decimal(elapsed)
+
+
+def test_time_elapsed_of_a_closed_project_ends_at_its_actual_end(tx_session: Session) -> None:
+    project = f.project_in(tx_session, ProjectStatus.FINALISING)
+    projects.advance_project(tx_session, SYSTEM, project, "close", today=D(2026, 7, 2))
+
+    assert facts.time_elapsed(project, D(2026, 7, 2)) == Decimal("100.0")
+
+
+# At-risk projects
+
+
+def _healthy(session: Session) -> Project:
+    """Active since 2026-01-01, its one milestone accepted, an on-track update of 06-01."""
+    project = f.project_in(session, ProjectStatus.ACTIVE)
+    f.milestone_in(session, MilestoneStatus.ACCEPTED, milestones.milestones_of(session, project)[0])
+    f.budget_line(session, project)
+    _submitted_update(session, project, D(2026, 6, 1))
+    return project
+
+
+def _milestones_due(*dues: dt.date) -> Callable[[Session, Project], None]:
+    def add(session: Session, project: Project) -> None:
+        for due in dues:
+            f.milestone(session, project, due_date=due)
+
+    return add
+
+
+def _update(on: dt.date, status: OverallStatus) -> Callable[[Session, Project], None]:
+    def submit(session: Session, project: Project) -> None:
+        _submitted_update(session, project, on, status)
+
+    return submit
+
+
+def _suspend(session: Session, project: Project) -> None:
+    projects.advance_project(
+        session, SYSTEM, project, "suspend", today=TODAY, reason="Mayor replaced"
+    )
+
+
+def _nothing(session: Session, project: Project) -> None:
+    return None
+
+
+NOV, DEC = D(2026, 11, 30), D(2026, 12, 15)
+
+RISKS: list[Any] = [
+    pytest.param(_nothing, [], id="healthy"),
+    pytest.param(_suspend, ["Suspended: Mayor replaced"], id="suspended"),
+    pytest.param(
+        _milestones_due(D(2026, 5, 15)),
+        ["1 milestone overdue, the oldest by 31 days"],
+        id="overdue by 31 days",
+    ),
+    pytest.param(_milestones_due(D(2026, 5, 16)), [], id="overdue by only 30 days"),
+    pytest.param(
+        _milestones_due(D(2026, 5, 1), D(2026, 6, 10)),
+        ["2 milestones overdue, the oldest by 45 days"],
+        id="two overdue",
+    ),
+    pytest.param(
+        _update(D(2026, 6, 10), OverallStatus.AT_RISK),
+        ["The latest progress update reports the action at risk"],
+        id="latest update at risk",
+    ),
+    pytest.param(
+        _update(D(2026, 6, 10), OverallStatus.OFF_TRACK),
+        ["The latest progress update reports the action off track"],
+        id="latest update off track",
+    ),
+    pytest.param(_update(D(2026, 5, 1), OverallStatus.OFF_TRACK), [], id="older update off track"),
+    pytest.param(
+        # 1 of 7 accepted = 14.3%, while 45.3% of the time is gone: 31.0 points behind
+        _milestones_due(NOV, NOV, NOV, DEC, DEC, DEC),
+        ["45.3% of the time has elapsed but only 14.3% of milestones are accepted"],
+        id="schedule lag over 30 points",
+    ),
+    pytest.param(
+        # 1 of 6 accepted = 16.7%: 28.6 points behind
+        _milestones_due(NOV, NOV, DEC, DEC, DEC),
+        [],
+        id="schedule lag under 30 points",
+    ),
+    pytest.param(
+        lambda session, project: _expense(session, project, "50000.01"),
+        ["Expenses of 50000.01 exceed the award of 50000"],
+        id="overspent",
+    ),
+    pytest.param(lambda session, project: _expense(session, project, "50000"), [], id="all spent"),
+]
+
+
+def _reasons(session: Session, project: Project) -> list[str]:
+    flagged = {r.project.id: r.reasons for r in facts.at_risk_projects(session, TODAY)}
+    return list(flagged.get(project.id, ()))
+
+
+def _normalise(reasons: list[str]) -> list[str]:
+    """Show money without trailing zeros, as a person reads it."""
+    out = []
+    for reason in reasons:
+        words = [
+            format(Decimal(w).normalize(), "f") if w.replace(".", "").isdigit() else w
+            for w in reason.split(" ")
+        ]
+        out.append(" ".join(words))
+    return out
+
+
+@pytest.mark.parametrize(("change", "reasons"), RISKS)
+def test_why_a_project_is_at_risk(
+    tx_session: Session, change: Callable[[Session, Project], None], reasons: list[str]
+) -> None:
+    project = _healthy(tx_session)
+    change(tx_session, project)
+
+    assert _normalise(_reasons(tx_session, project)) == reasons
+
+
+@pytest.mark.parametrize(
+    ("last_update", "reasons"),
+    [
+        (None, ["No progress update submitted for 165 days"]),  # since the start on 01-01
+        (D(2026, 3, 16), ["No progress update submitted for 91 days"]),
+        (D(2026, 3, 17), []),  # 90 days is still fine
+    ],
+)
+def test_a_project_that_has_gone_quiet_is_at_risk(
+    tx_session: Session, last_update: dt.date | None, reasons: list[str]
+) -> None:
+    project = f.project_in(tx_session, ProjectStatus.ACTIVE)
+    f.milestone_in(
+        tx_session, MilestoneStatus.ACCEPTED, milestones.milestones_of(tx_session, project)[0]
+    )
+    f.progress_update(tx_session, project, today=D(2026, 6, 1))  # drafts do not count
+    if last_update is not None:
+        _submitted_update(tx_session, project, last_update)
+
+    assert _reasons(tx_session, project) == reasons
+
+
+def test_a_suspended_project_is_not_flagged_as_quiet(tx_session: Session) -> None:
+    project = f.project_in(tx_session, ProjectStatus.ACTIVE)  # never reported since 01-01
+    f.milestone_in(
+        tx_session, MilestoneStatus.ACCEPTED, milestones.milestones_of(tx_session, project)[0]
+    )
+    _suspend(tx_session, project)
+
+    assert _reasons(tx_session, project) == ["Suspended: Mayor replaced"]
+
+
+@pytest.mark.parametrize(
+    "status",
+    [ProjectStatus.DRAFT, ProjectStatus.CONTRACTING, ProjectStatus.CLOSED, ProjectStatus.CANCELLED],
+)
+def test_only_running_projects_are_watched(tx_session: Session, status: ProjectStatus) -> None:
+    project = f.project_in(tx_session, status)  # its milestone would be 76 days overdue
+
+    assert facts.at_risk_projects(tx_session, TODAY, [project.id]) == []
+
+
+def test_at_risk_projects_come_in_reference_order_with_every_reason(tx_session: Session) -> None:
+    second = f.project_in(tx_session, ProjectStatus.ACTIVE, reference="ZZ-SECOND")
+    first = f.project_in(tx_session, ProjectStatus.ACTIVE, reference="AA-FIRST")
+
+    flagged = facts.at_risk_projects(tx_session, TODAY, [second.id, first.id])
+
+    assert [r.project.reference for r in flagged] == ["AA-FIRST", "ZZ-SECOND"]
+    assert list(flagged[0].reasons) == [
+        "1 milestone overdue, the oldest by 76 days",  # due 03-31
+        "45.3% of the time has elapsed but only 0.0% of milestones are accepted",
+        "No progress update submitted for 165 days",
+    ]
+
+
+# Cost
+
+
+def _busy_project(session: Session) -> None:
+    project, ms, ts = f.active_project(session)
+    f.tranche_in(session, TrancheStatus.PAID, ts[0])
+    f.milestone_in(session, MilestoneStatus.ACCEPTED, ms[0])
+    _expense(session, project, "100")
+    _submitted_update(session, project, D(2026, 6, 1), OverallStatus.AT_RISK)
+
+
+def test_figures_take_the_same_number_of_queries_for_2_or_8_projects(
+    engine: Engine, session: Session
+) -> None:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    def queries(run: Callable[[], Any]) -> int:
+        session.expire_all()
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            run()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for _ in range(2):
+        _busy_project(session)
+    session.commit()
+    few = queries(lambda: facts.project_figures(session, TODAY))
+    few_risks = queries(lambda: facts.at_risk_projects(session, TODAY))
+    for _ in range(6):
+        _busy_project(session)
+    session.commit()
+    many = queries(lambda: facts.project_figures(session, TODAY))
+    many_risks = queries(lambda: facts.at_risk_projects(session, TODAY))
+
+    assert len(facts.project_figures(session, TODAY)) == 8
+    assert len(facts.at_risk_projects(session, TODAY)) == 8
+    assert many == few
+    assert many_risks == few_risks
+    assert few <= 8
