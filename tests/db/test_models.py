@@ -17,9 +17,15 @@ from grants.services.common import writes
 from tests import factories
 
 READ_MODELS: list[tuple[type[SQLModel], type[SQLModel]]] = [
-    (m.Organisation, m.OrganisationRead), (m.Programme, m.ProgrammeRead), (m.Call, m.CallRead),
-    (m.Project, m.ProjectRead), (m.Milestone, m.MilestoneRead), (m.Tranche, m.TrancheRead),
-    (m.BudgetLine, m.BudgetLineRead), (m.User, m.UserRead), (m.AuditEvent, m.AuditEventRead),
+    (m.Organisation, m.OrganisationRead),
+    (m.Programme, m.ProgrammeRead),
+    (m.Call, m.CallRead),
+    (m.Project, m.ProjectRead),
+    (m.Milestone, m.MilestoneRead),
+    (m.Tranche, m.TrancheRead),
+    (m.BudgetLine, m.BudgetLineRead),
+    (m.User, m.UserRead),
+    (m.AuditEvent, m.AuditEventRead),
 ]
 
 
@@ -54,9 +60,17 @@ def test_read_models_never_show_secrets_or_storage_paths() -> None:
 def test_input_models_refuse_bad_values_naming_the_field(
     model: type[SQLModel], fields: dict[str, object], field: str | None
 ) -> None:
-    valid = {"reference": "P-1", "call_id": 1, "title": "T", "city": "Sfax", "country": "tn",
-             "awarded_amount": Decimal("50000"), "currency": "eur",
-             "planned_start": dt.date(2026, 1, 1), "planned_end": dt.date(2026, 12, 31)}
+    valid = {
+        "reference": "P-1",
+        "call_id": 1,
+        "title": "T",
+        "city": "Sfax",
+        "country": "tn",
+        "awarded_amount": Decimal("50000"),
+        "currency": "eur",
+        "planned_start": dt.date(2026, 1, 1),
+        "planned_end": dt.date(2026, 12, 31),
+    }
     assert model.model_validate(valid)
     with pytest.raises(ValidationError) as error:
         model.model_validate({**valid, **fields})
@@ -76,14 +90,26 @@ def _store(session: Session, principal: object, row: SQLModel) -> None:
 
 def test_money_keeps_four_places_and_refuses_more(session: Session) -> None:
     project, _, _ = factories.active_project(session)
-    line = m.BudgetLine(project_id=project.id, code="9", category=m.BudgetCategory.OTHER,
-                        description="Exact", amount=Decimal("1234567890.1234"), currency="EUR")
+    line = m.BudgetLine(
+        project_id=project.id,
+        code="9",
+        category=m.BudgetCategory.OTHER,
+        description="Exact",
+        amount=Decimal("1234567890.1234"),
+        currency="EUR",
+    )
     _store(session, SYSTEM, line)
     session.commit()
     session.expire_all()
     assert session.get(m.BudgetLine, line.id).amount == Decimal("1234567890.1234")  # type: ignore[union-attr]
-    too_fine = m.BudgetLine(project_id=project.id, code="10", category=m.BudgetCategory.OTHER,
-                            description="Too fine", amount=Decimal("0.00001"), currency="EUR")
+    too_fine = m.BudgetLine(
+        project_id=project.id,
+        code="10",
+        category=m.BudgetCategory.OTHER,
+        description="Too fine",
+        amount=Decimal("0.00001"),
+        currency="EUR",
+    )
     with pytest.raises(StatementError, match="decimal places"):
         _store(session, SYSTEM, too_fine)
     session.rollback()
@@ -124,5 +150,4 @@ def test_the_database_itself_refuses_broken_rows(session: Session, statement: st
     session.commit()
     with pytest.raises(IntegrityError):
         session.execute(text(statement))
-        session.flush()
     session.rollback()
