@@ -71,6 +71,7 @@ from grants.models.programmes import (
 from grants.models.projects import (
     CoFinancing,
     Project,
+    ProjectBase,
     ProjectCreate,
     ProjectObjective,
     ProjectPartner,
@@ -153,6 +154,7 @@ __all__ = [
     "ProgressUpdateCreate",
     "ProgressUpdateRead",
     "Project",
+    "ProjectBase",
     "ProjectCreate",
     "ProjectObjective",
     "ProjectPartner",

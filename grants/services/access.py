@@ -110,6 +110,8 @@ def require_partner_editor(
     for any organisation and get ``organisation_id`` back.
     """
     if principal.is_admin:
+        if organisation_id is not None and not _implements(session, project, organisation_id):
+            raise NotAllowed(_("That organisation is not an implementing partner of the project."))
         return organisation_id
     editable = editing_partner_ids(session, principal, project)
     if organisation_id is None:

@@ -10,13 +10,22 @@ from sqlmodel import Session
 
 from grants.config import get_settings
 from grants.i18n import _
-from grants.models import Attachment, Milestone, ProgressUpdate, Project
+from grants.models import (
+    Attachment,
+    Milestone,
+    MilestoneStatus,
+    ProgressUpdate,
+    Project,
+    ReviewStatus,
+)
 from grants.services.access import Principal, manages_project, require_partner_editor
-from grants.services.common import get_or_404, writes
-from grants.services.errors import Invalid
+from grants.services.common import flush, get_or_404, writes
+from grants.services.errors import Conflict, Invalid
+from grants.services.projects import require_reporting
 
 MAX_BYTES = 10 * 1024 * 1024
 ZIP = b"PK\x03\x04"
+SETTLED = frozenset({MilestoneStatus.ACCEPTED, MilestoneStatus.CANCELLED, ReviewStatus.APPROVED})
 SIGNATURES: dict[str, tuple[str, bytes | None]] = {
     ".pdf": ("application/pdf", b"%PDF-"),
     ".png": ("image/png", b"\x89PNG\r\n\x1a\n"),
@@ -81,6 +90,14 @@ def attach(
             else owner.organisation_id
         )
         require_partner_editor(session, principal, project, organisation)
+    require_reporting(project)
+    if owner.status in SETTLED:
+        raise Conflict(
+            _("Evidence cannot be added to a {label} that is {status}.").format(
+                label=_("milestone") if isinstance(owner, Milestone) else _("progress update"),
+                status=owner.status.value,
+            )
+        )
     name, content_type = check_file(filename, content)
     stored_name = secrets.token_hex(16)
     path = storage_dir() / stored_name
@@ -97,6 +114,11 @@ def attach(
         progress_update_id=owner.id if isinstance(owner, ProgressUpdate) else None,
     )
     session.add(attachment)
+    try:
+        flush(session)
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
     return attachment
 
 

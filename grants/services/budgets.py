@@ -10,9 +10,8 @@ from grants.i18n import _
 from grants.models import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate, Project
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import checked_amount, get_or_404, writes
-from grants.services.errors import Conflict, Invalid
-from grants.services.projects import CLOSED_STATES
-from grants.services.workflow import REPORTING_OPEN
+from grants.services.errors import Invalid
+from grants.services.projects import require_open, require_reporting
 
 
 @writes
@@ -21,12 +20,7 @@ def add_budget_line(
 ) -> BudgetLine:
     """Add a planned budget line in the project's currency and return it."""
     require_manager(session, principal, project)
-    if project.status in CLOSED_STATES:
-        raise Conflict(
-            _("Project {ref} is {status}; it can no longer change.").format(
-                ref=project.reference, status=project.status.value
-            )
-        )
+    require_open(project)
     if data.currency != project.currency:
         raise Invalid(
             "currency",
@@ -53,13 +47,7 @@ def record_expense(
     organisation_id = require_partner_editor(session, principal, project, organisation_id)
     if organisation_id is None:
         raise Invalid("organisation_id", None, _("say which organisation spent the money"))
-    if project.status not in REPORTING_OPEN:
-        raise Conflict(
-            _(
-                "Project {ref} is {status}: expenses are recorded only while it is "
-                "active or finalising."
-            ).format(ref=project.reference, status=project.status.value)
-        )
+    require_reporting(project)
     line = get_or_404(session, BudgetLine, data.budget_line_id, "Budget line")
     if line.project_id != project.id:
         raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
@@ -23,11 +24,14 @@ M = TypeVar("M", bound=SQLModel)
 
 __all__ = [
     "WRITERS",
+    "checked_amount",
+    "checked_currency",
     "flush",
     "get_by_key",
     "get_or_404",
     "note_reason",
     "require_reason",
+    "validated",
     "writes",
 ]
 
@@ -118,3 +122,13 @@ def checked_amount(field: str, amount: Decimal, currency: str) -> Decimal:
         return check_amount(Decimal(amount), currency)
     except ValueError as error:
         raise Invalid(field, amount, str(error)) from error
+
+
+def validated(model: type[M], data: dict[str, Any]) -> M:
+    """Return ``data`` validated as ``model``; raise ``Invalid`` naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "value"
+        raise Invalid(field, first.get("input"), first["msg"]) from error

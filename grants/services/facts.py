@@ -15,7 +15,7 @@ from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from grants.i18n import _, ngettext
+from grants.i18n import _, format_money, ngettext
 from grants.models import (
     BudgetLine,
     Expense,
@@ -28,12 +28,14 @@ from grants.models import (
     TrancheStatus,
 )
 
-OPEN_MILESTONE = (
+# Milestones waiting for the partner's work; a submitted one waits for the manager, and its
+# lateness was fixed on the day it was submitted.
+AWAITING_PARTNER = (
     MilestoneStatus.PLANNED,
     MilestoneStatus.IN_PROGRESS,
-    MilestoneStatus.SUBMITTED,
     MilestoneStatus.RETURNED,
 )
+DELIVERED = (MilestoneStatus.SUBMITTED, MilestoneStatus.ACCEPTED)
 OVERDUE_RISK_DAYS = 30
 SCHEDULE_LAG_POINTS = Decimal(30)
 QUIET_DAYS = 90
@@ -48,8 +50,8 @@ def percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
 
 
 def is_overdue(milestone: Milestone, today: dt.date) -> bool:
-    """Return whether an open milestone's due date has passed."""
-    return milestone.status in OPEN_MILESTONE and milestone.due_date < today
+    """Return whether a milestone still waiting for the partner is past its due date."""
+    return milestone.status in AWAITING_PARTNER and milestone.due_date < today
 
 
 def completed_late(milestone: Milestone) -> bool:
@@ -62,8 +64,8 @@ def completed_late(milestone: Milestone) -> bool:
 
 
 def days_late(milestone: Milestone, today: dt.date) -> int:
-    """Return how many days late a milestone is (open) or was (accepted); 0 if on time."""
-    if milestone.status == MilestoneStatus.ACCEPTED and milestone.submitted_on:
+    """Return how many days late a milestone is (open) or was (delivered); 0 if on time."""
+    if milestone.status in DELIVERED and milestone.submitted_on:
         return max(0, (milestone.submitted_on - milestone.due_date).days)
     if is_overdue(milestone, today):
         return (today - milestone.due_date).days
@@ -77,9 +79,9 @@ def _scoped(query: Any, column: Any, project_ids: list[int] | None) -> Any:
 def overdue_milestones(
     session: Session, today: dt.date, project_ids: list[int] | None = None
 ) -> list[Milestone]:
-    """Return open milestones past their due date, oldest first."""
+    """Return milestones waiting for the partner past their due date, oldest first."""
     query = select(Milestone).where(
-        col(Milestone.status).in_(OPEN_MILESTONE), Milestone.due_date < today
+        col(Milestone.status).in_(AWAITING_PARTNER), Milestone.due_date < today
     )
     query = _scoped(query, col(Milestone.project_id), project_ids)
     return list(session.exec(query.order_by(col(Milestone.due_date), col(Milestone.id))).all())
@@ -88,9 +90,9 @@ def overdue_milestones(
 def milestones_due_within(
     session: Session, today: dt.date, days: int = 30, project_ids: list[int] | None = None
 ) -> list[Milestone]:
-    """Return open milestones due from today up to ``days`` ahead, soonest first."""
+    """Return milestones waiting for the partner, due from today to ``days`` ahead."""
     query = select(Milestone).where(
-        col(Milestone.status).in_(OPEN_MILESTONE),
+        col(Milestone.status).in_(AWAITING_PARTNER),
         Milestone.due_date >= today,
         Milestone.due_date <= today + dt.timedelta(days=days),
     )
@@ -173,7 +175,7 @@ def _sums(session: Session, column: Any, key: Any, *where: Any) -> dict[int, Dec
 def _milestone_counts(
     session: Session, today: dt.date, ids: list[int] | None
 ) -> dict[int, tuple[int, int, int, dt.date | None]]:
-    overdue = col(Milestone.status).in_(OPEN_MILESTONE) & (Milestone.due_date < today)
+    overdue = col(Milestone.status).in_(AWAITING_PARTNER) & (Milestone.due_date < today)
     query = sa_select(
         col(Milestone.project_id),
         func.sum(case((col(Milestone.status) != MilestoneStatus.CANCELLED, 1), else_=0)),
@@ -287,7 +289,8 @@ def risk_reasons(project: Project, figures: ProjectFigures, today: dt.date) -> l
                 status=figures.latest_overall_status.replace("_", " ")
             )
         )
-    if figures.pct_time_elapsed - figures.pct_milestones_accepted > SCHEDULE_LAG_POINTS:
+    lag = figures.pct_time_elapsed - figures.pct_milestones_accepted
+    if figures.milestones and lag > SCHEDULE_LAG_POINTS:
         reasons.append(
             _("{time}% of the time has elapsed but only {done}% of milestones are accepted").format(
                 time=figures.pct_time_elapsed, done=figures.pct_milestones_accepted
@@ -296,7 +299,8 @@ def risk_reasons(project: Project, figures: ProjectFigures, today: dt.date) -> l
     if figures.spent > figures.awarded:
         reasons.append(
             _("Expenses of {spent} exceed the award of {award}").format(
-                spent=figures.spent, award=figures.awarded
+                spent=format_money(figures.spent, project.currency),
+                award=format_money(figures.awarded, project.currency),
             )
         )
     started = project.actual_start or project.planned_start

@@ -8,9 +8,8 @@ from grants.i18n import _
 from grants.models import Indicator, IndicatorCreate, IndicatorValue, IndicatorValueCreate, Project
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, writes
-from grants.services.errors import Conflict, Invalid
-from grants.services.projects import CLOSED_STATES
-from grants.services.workflow import REPORTING_OPEN
+from grants.services.errors import Invalid
+from grants.services.projects import require_open, require_reporting
 
 
 @writes
@@ -19,12 +18,7 @@ def add_indicator(
 ) -> Indicator:
     """Add an indicator to the project and return it."""
     require_manager(session, principal, project)
-    if project.status in CLOSED_STATES:
-        raise Conflict(
-            _("Project {ref} is {status}; it can no longer change.").format(
-                ref=project.reference, status=project.status.value
-            )
-        )
+    require_open(project)
     indicator = Indicator.model_validate(data, update={"project_id": project.id})
     session.add(indicator)
     return indicator
@@ -36,13 +30,7 @@ def report_value(
 ) -> IndicatorValue:
     """Record an indicator's value for a period, as the acting partner, and return it."""
     organisation_id = require_partner_editor(session, principal, project)
-    if project.status not in REPORTING_OPEN:
-        raise Conflict(
-            _(
-                "Project {ref} is {status}: values are reported only while it is "
-                "active or finalising."
-            ).format(ref=project.reference, status=project.status.value)
-        )
+    require_reporting(project)
     indicator = get_or_404(session, Indicator, data.indicator_id, "Indicator")
     if indicator.project_id != project.id:
         raise Invalid("indicator_id", data.indicator_id, _("not an indicator of this project"))

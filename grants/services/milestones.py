@@ -20,8 +20,8 @@ from grants.models import (
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.projects import CLOSED_STATES, check_version
-from grants.services.workflow import MILESTONE, REPORTING_OPEN, Actor
+from grants.services.projects import check_version, require_open, require_reporting
+from grants.services.workflow import MILESTONE, Actor
 
 FINAL = frozenset({MilestoneStatus.ACCEPTED, MilestoneStatus.CANCELLED})
 
@@ -61,12 +61,7 @@ def add_milestone(
 ) -> Milestone:
     """Add a milestone at the end of the project's list and return it."""
     require_manager(session, principal, project)
-    if project.status in CLOSED_STATES:
-        raise Conflict(
-            _("Project {ref} is {status}; it can no longer change.").format(
-                ref=project.reference, status=project.status.value
-            )
-        )
+    require_open(project)
     _check_in_period(project, data.due_date)
     _check_responsible(session, project, data.responsible_organisation_id)
     last = session.exec(
@@ -163,19 +158,15 @@ def advance_milestone(
     expected_version: int | None = None,
 ) -> Milestone:
     """Take workflow ``step`` (start, submit, accept, return, cancel) and return the milestone."""
-    transition = MILESTONE.check(step, milestone.status)
     project = get_or_404(session, Project, milestone.project_id, "Project")
-    if transition.actor is Actor.MANAGER:
+    if MILESTONE.step(step).actor is Actor.MANAGER:
         require_manager(session, principal, project)
     else:
         require_partner_editor(session, principal, project, milestone.responsible_organisation_id)
+    transition = MILESTONE.check(step, milestone.status)
     check_version(milestone, expected_version)
-    if step != "cancel" and project.status not in REPORTING_OPEN:
-        raise Conflict(
-            _(
-                "Project {ref} is {status}: milestones move only while it is active or finalising."
-            ).format(ref=project.reference, status=project.status.value)
-        )
+    if step != "cancel":
+        require_reporting(project)
     if transition.needs_reason:
         reason = require_reason(reason)
     if step == "submit":

@@ -11,8 +11,8 @@ from grants.models import ProgressUpdate, ProgressUpdateCreate, Project, ReviewS
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.projects import check_version
-from grants.services.workflow import PROGRESS_UPDATE, REPORTING_OPEN, Actor
+from grants.services.projects import check_version, require_reporting
+from grants.services.workflow import PROGRESS_UPDATE, Actor
 
 EDITABLE = frozenset({ReviewStatus.DRAFT, ReviewStatus.RETURNED})
 
@@ -42,13 +42,7 @@ def start_update(
     organisation_id = require_partner_editor(session, principal, project, organisation_id)
     if organisation_id is None:
         raise Invalid("organisation_id", None, _("say which organisation reports"))
-    if project.status not in REPORTING_OPEN:
-        raise Conflict(
-            _(
-                "Project {ref} is {status}: progress is reported only while it is "
-                "active or finalising."
-            ).format(ref=project.reference, status=project.status.value)
-        )
+    require_reporting(project)
     _check_period(project, data, today)
     update = ProgressUpdate.model_validate(
         data,
@@ -76,6 +70,7 @@ def edit_update(
     project = get_or_404(session, Project, update.project_id, "Project")
     require_partner_editor(session, principal, project, update.organisation_id)
     check_version(update, expected_version)
+    require_reporting(project)
     if update.status not in EDITABLE:
         raise Conflict(
             _("A progress update that is {status} can no longer be edited.").format(
@@ -101,13 +96,14 @@ def advance_update(
     expected_version: int | None = None,
 ) -> ProgressUpdate:
     """Take workflow ``step`` (submit, approve, return) and return the update."""
-    transition = PROGRESS_UPDATE.check(step, update.status)
     project = get_or_404(session, Project, update.project_id, "Project")
-    if transition.actor is Actor.MANAGER:
+    if PROGRESS_UPDATE.step(step).actor is Actor.MANAGER:
         require_manager(session, principal, project)
     else:
         require_partner_editor(session, principal, project, update.organisation_id)
+    transition = PROGRESS_UPDATE.check(step, update.status)
     check_version(update, expected_version)
+    require_reporting(project)
     if transition.needs_reason:
         reason = require_reason(reason)
     if step == "submit":

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from grants.i18n import _
+from grants.i18n import _, format_money
 from grants.models import (
     Call,
     CoFinancing,
@@ -21,6 +21,7 @@ from grants.models import (
     PartnerRole,
     Programme,
     Project,
+    ProjectBase,
     ProjectCreate,
     ProjectObjective,
     ProjectPartner,
@@ -38,10 +39,11 @@ from grants.services.common import (
     get_or_404,
     note_reason,
     require_reason,
+    validated,
     writes,
 )
 from grants.services.errors import Conflict, Invalid, NotAllowed
-from grants.services.workflow import PROJECT
+from grants.services.workflow import PROJECT, REPORTING_OPEN
 
 CLOSED_STATES = frozenset({ProjectStatus.CLOSED, ProjectStatus.CANCELLED})
 
@@ -72,24 +74,7 @@ def create_project(
     programme = get_or_404(session, Programme, call.programme_id, "Programme")
     if not manages_programme(principal, programme):
         raise NotAllowed(_("Only the programme's grant manager may do this."))
-    if data.currency != call.currency:
-        raise Invalid(
-            "currency",
-            data.currency,
-            _("must be the call's currency ({currency})").format(currency=call.currency),
-        )
-    if data.awarded_amount > call.max_amount:
-        raise Invalid(
-            "awarded_amount",
-            data.awarded_amount,
-            _("exceeds the call's maximum of {amount}").format(amount=call.max_amount),
-        )
-    if data.planned_start < call.opens_on or data.planned_end > programme.end_date:
-        raise Invalid(
-            "planned_start",
-            data.planned_start,
-            _("the project must run between the call's opening and the programme's end"),
-        )
+    _check_terms(call, programme, data)
     if lead.kind == OrganisationKind.DONOR:
         # Checked before anything is written, so a refusal leaves no half-made project.
         raise Invalid("organisation", lead.ref, _("a donor cannot lead a project"))
@@ -100,6 +85,58 @@ def create_project(
     session.add_all(ProjectObjective(project_id=project.id, objective_id=o.id) for o in objectives)
     _add_partner(session, project, lead, PartnerRole.LEAD)
     return project
+
+
+def _check_terms(call: Call, programme: Programme, data: ProjectBase) -> None:
+    """Raise ``Invalid`` unless the project fits its call: currency, amount and dates."""
+    if data.currency != call.currency:
+        raise Invalid(
+            "currency",
+            data.currency,
+            _("must be the call's currency ({currency})").format(currency=call.currency),
+        )
+    if data.awarded_amount > call.max_amount:
+        raise Invalid(
+            "awarded_amount",
+            data.awarded_amount,
+            _("exceeds the call's maximum of {amount}").format(
+                amount=format_money(call.max_amount, call.currency)
+            ),
+        )
+    if data.planned_start < call.opens_on:
+        raise Invalid(
+            "planned_start",
+            data.planned_start.isoformat(),
+            _("must not be before the call opens ({date})").format(date=call.opens_on),
+        )
+    if data.planned_end > programme.end_date:
+        raise Invalid(
+            "planned_end",
+            data.planned_end.isoformat(),
+            _("must not be after the programme ends ({date})").format(date=programme.end_date),
+        )
+
+
+def _check_milestones_fit(session: Session, project: Project, start: dt.date, end: dt.date) -> None:
+    """Raise ``Invalid`` when open, never re-planned milestones would fall outside the period."""
+    stranded = session.exec(
+        select(Milestone)
+        .where(
+            Milestone.project_id == project.id,
+            col(Milestone.status).not_in([MilestoneStatus.ACCEPTED, MilestoneStatus.CANCELLED]),
+            col(Milestone.replan_reason).is_(None),
+            (col(Milestone.due_date) < start) | (col(Milestone.due_date) > end),
+        )
+        .order_by(col(Milestone.position))
+    ).first()
+    if stranded is not None:
+        raise Invalid(
+            "planned_end" if stranded.due_date > end else "planned_start",
+            (end if stranded.due_date > end else start).isoformat(),
+            _("milestone {n} is due on {due}, outside the new period; re-plan it first").format(
+                n=stranded.position, due=stranded.due_date
+            ),
+        )
 
 
 def _objectives(session: Session, call: Call, codes: list[str]) -> list[Objective]:
@@ -143,7 +180,7 @@ def add_partner(
 ) -> ProjectPartner:
     """Add ``organisation`` to ``project`` in ``role`` and return the partnership."""
     require_manager(session, principal, project)
-    _require_open(project)
+    require_open(project)
     return _add_partner(session, project, organisation, role)
 
 
@@ -157,7 +194,7 @@ def set_sectors(
 ) -> None:
     """Replace the project's sector codes; the percentages must add up to 100."""
     require_manager(session, principal, project)
-    _require_open(project)
+    require_open(project)
     if any(not 0 < share <= 100 for share in sectors.values()):
         raise Invalid(
             "sectors",
@@ -193,7 +230,7 @@ def add_co_financing(
 ) -> CoFinancing:
     """Record a contribution to ``project`` beyond the grant and return it."""
     require_manager(session, principal, project)
-    _require_open(project)
+    require_open(project)
     currency = checked_currency(currency)
     checked_amount("amount", amount, currency)
     contribution = CoFinancing(
@@ -219,13 +256,15 @@ def update_project(
     """Apply the fields set in ``data`` to ``project`` and return it."""
     require_manager(session, principal, project)
     check_version(project, expected_version)
-    _require_open(project)
+    require_open(project)
     changes = data.model_dump(exclude_unset=True)
-    merged = ProjectCreate.model_validate(
-        {**project.model_dump(), **changes, "objective_codes": ["-"]}
-    )
+    merged = validated(ProjectCreate, {**project.model_dump(), **changes, "objective_codes": ["-"]})
+    call = get_or_404(session, Call, project.call_id, "Call")
+    _check_terms(call, get_or_404(session, Programme, call.programme_id, "Programme"), merged)
     if "awarded_amount" in changes:
         _check_award(session, project, merged.awarded_amount)
+    if {"planned_start", "planned_end"} & changes.keys():
+        _check_milestones_fit(session, project, merged.planned_start, merged.planned_end)
     for key in changes:
         setattr(project, key, getattr(merged, key))
     session.add(project)
@@ -238,18 +277,33 @@ def _check_award(session: Session, project: Project, award: Decimal) -> None:
         raise Invalid(
             "awarded_amount",
             award,
-            _("exceeds the call's maximum of {amount}").format(amount=call.max_amount),
+            _("exceeds the call's maximum of {amount}").format(
+                amount=format_money(call.max_amount, call.currency)
+            ),
         )
     scheduled = tranche_total(session, project)
     if award < scheduled:
         raise Invalid(
             "awarded_amount",
             award,
-            _("is below the {amount} already scheduled in tranches").format(amount=scheduled),
+            _("is below the {amount} already scheduled in tranches").format(
+                amount=format_money(scheduled, project.currency)
+            ),
         )
 
 
-def _require_open(project: Project) -> None:
+def require_reporting(project: Project) -> None:
+    """Raise ``Conflict`` unless partners may report on ``project`` (active or finalising)."""
+    if project.status not in REPORTING_OPEN:
+        raise Conflict(
+            _(
+                "Project {ref} is {status}: partners report only while it is active or finalising."
+            ).format(ref=project.reference, status=project.status.value)
+        )
+
+
+def require_open(project: Project) -> None:
+    """Raise ``Conflict`` when ``project`` is closed or cancelled."""
     if project.status in CLOSED_STATES:
         raise Conflict(
             _("Project {ref} is {status}; it can no longer change.").format(
@@ -275,7 +329,7 @@ def _guard_activate(session: Session, project: Project) -> None:
             "tranches",
             str(scheduled),
             _("tranches must add up to the award of {award} before the project starts").format(
-                award=project.awarded_amount
+                award=format_money(project.awarded_amount, project.currency)
             ),
         )
     milestones = session.exec(
@@ -354,8 +408,9 @@ def advance_project(
     expected_version: int | None = None,
 ) -> Project:
     """Take workflow ``step`` on ``project`` as of ``today`` and return it."""
-    transition = PROJECT.check(step, project.status)
+    PROJECT.step(step)
     require_manager(session, principal, project)
+    transition = PROJECT.check(step, project.status)
     check_version(project, expected_version)
     if transition.needs_reason:
         reason = require_reason(reason)

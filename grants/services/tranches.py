@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Exists, and_, exists, func
 from sqlmodel import Session, col, select
 
-from grants.i18n import _
+from grants.i18n import _, format_money
 from grants.models import (
     Milestone,
     MilestoneStatus,
@@ -21,7 +21,7 @@ from grants.models import (
 from grants.services.access import Principal, require_manager
 from grants.services.common import checked_amount, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.projects import CLOSED_STATES, check_version, tranche_total
+from grants.services.projects import check_version, require_open, tranche_total
 from grants.services.workflow import REPORTING_OPEN, TRANCHE
 
 
@@ -41,12 +41,7 @@ def add_tranche(
 ) -> Tranche:
     """Schedule a tranche, gated by milestones of the same project, and return it."""
     require_manager(session, principal, project)
-    if project.status in CLOSED_STATES:
-        raise Conflict(
-            _("Project {ref} is {status}; it can no longer change.").format(
-                ref=project.reference, status=project.status.value
-            )
-        )
+    require_open(project)
     if data.currency != project.currency:
         raise Invalid(
             "currency",
@@ -60,7 +55,8 @@ def add_tranche(
             "amount",
             data.amount,
             _("tranches would total {total}, more than the award of {award}").format(
-                total=scheduled + data.amount, award=project.awarded_amount
+                total=format_money(scheduled + data.amount, project.currency),
+                award=format_money(project.awarded_amount, project.currency),
             ),
         )
     gates = set(data.gate_milestone_ids)
@@ -156,8 +152,9 @@ def advance_tranche(
     """Take workflow ``step`` (approve, pay, cancel) on ``tranche`` and return it."""
     expected_version = tranche.version if expected_version is None else expected_version
     project, tranche = _lock(session, tranche)
-    transition = TRANCHE.check(step, tranche.status)
+    TRANCHE.step(step)
     require_manager(session, principal, project)
+    transition = TRANCHE.check(step, tranche.status)
     check_version(tranche, expected_version)
     if transition.needs_reason:
         reason = require_reason(reason)
@@ -196,7 +193,8 @@ def _pay(
             "paid_amount",
             amount,
             _("payments would total {total}, more than the award of {award}").format(
-                total=already + amount, award=project.awarded_amount
+                total=format_money(already + amount, project.currency),
+                award=format_money(project.awarded_amount, project.currency),
             ),
         )
     if tranche.approved_on and today < tranche.approved_on:

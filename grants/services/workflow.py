@@ -38,6 +38,17 @@ class Workflow:
         """Return the names of the steps that may be taken from ``state``."""
         return sorted(name for name, step in self.steps.items() if state in step.sources)
 
+    def step(self, name: str) -> Step:
+        """Return the step called ``name``; raise ``InvalidTransition`` if there is none."""
+        if name not in self.steps:
+            raise InvalidTransition(
+                _("A {label} has no step {step!r}; its steps are: {steps}.").format(
+                    label=self.label, step=name, steps=", ".join(sorted(self.steps))
+                ),
+                allowed=sorted(self.steps),
+            )
+        return self.steps[name]
+
     def check(self, name: str, state: StrEnum) -> Step:
         """Return the step ``name`` if it may be taken from ``state``; else raise."""
         step = self.steps.get(name)
@@ -71,7 +82,7 @@ PROJECT = Workflow(
         _step("activate", [PS.CONTRACTING], PS.ACTIVE, M),
         _step("finalise", [PS.ACTIVE], PS.FINALISING, M),
         _step("close", [PS.FINALISING], PS.CLOSED, M),
-        _step("suspend", [PS.CONTRACTING, PS.ACTIVE, PS.FINALISING], PS.SUSPENDED, M, True),
+        _step("suspend", [PS.ACTIVE], PS.SUSPENDED, M, True),
         _step("resume", [PS.SUSPENDED], PS.ACTIVE, M),
         _step(
             "cancel",
