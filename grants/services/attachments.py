@@ -21,7 +21,7 @@ from grants.models import (
 from grants.services.access import Principal, manages_project, require_partner_editor
 from grants.services.common import flush, get_or_404, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.projects import require_reporting
+from grants.services.rules import require_reporting
 
 MAX_BYTES = 10 * 1024 * 1024
 ZIP = b"PK\x03\x04"

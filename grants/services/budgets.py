@@ -9,9 +9,9 @@ from sqlmodel import Session, col, select
 from grants.i18n import _
 from grants.models import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate, Project
 from grants.services.access import Principal, require_manager, require_partner_editor
-from grants.services.common import checked_amount, get_or_404, writes
+from grants.services.common import get_or_404, writes
 from grants.services.errors import Invalid
-from grants.services.projects import require_open, require_reporting
+from grants.services.rules import check_project_money, require_open, require_reporting
 
 
 @writes
@@ -21,13 +21,7 @@ def add_budget_line(
     """Add a planned budget line in the project's currency and return it."""
     require_manager(session, principal, project)
     require_open(project)
-    if data.currency != project.currency:
-        raise Invalid(
-            "currency",
-            data.currency,
-            _("must be the project's currency ({currency})").format(currency=project.currency),
-        )
-    checked_amount("amount", data.amount, data.currency)
+    check_project_money(project, "amount", data.amount, data.currency)
     line = BudgetLine.model_validate(data, update={"project_id": project.id})
     session.add(line)
     return line
@@ -51,13 +45,7 @@ def record_expense(
     line = get_or_404(session, BudgetLine, data.budget_line_id, "Budget line")
     if line.project_id != project.id:
         raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))
-    if data.currency != project.currency:
-        raise Invalid(
-            "currency",
-            data.currency,
-            _("must be the project's currency ({currency})").format(currency=project.currency),
-        )
-    checked_amount("amount", data.amount, data.currency)
+    check_project_money(project, "amount", data.amount, data.currency)
     if data.spent_on > today:
         raise Invalid("spent_on", data.spent_on.isoformat(), _("must not be in the future"))
     start = project.actual_start or project.planned_start

@@ -9,7 +9,7 @@ from grants.models import Indicator, IndicatorCreate, IndicatorValue, IndicatorV
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, writes
 from grants.services.errors import Invalid
-from grants.services.projects import require_open, require_reporting
+from grants.services.rules import require_open, require_reporting
 
 
 @writes

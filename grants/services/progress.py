@@ -11,7 +11,7 @@ from grants.models import ProgressUpdate, ProgressUpdateCreate, Project, ReviewS
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.projects import check_version, require_reporting
+from grants.services.rules import check_version, require_reporting
 from grants.services.workflow import PROGRESS_UPDATE, Actor
 
 EDITABLE = frozenset({ReviewStatus.DRAFT, ReviewStatus.RETURNED})

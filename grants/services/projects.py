@@ -42,27 +42,18 @@ from grants.services.common import (
     validated,
     writes,
 )
-from grants.services.errors import Conflict, Invalid, NotAllowed
-from grants.services.workflow import PROJECT, REPORTING_OPEN
-
-CLOSED_STATES = frozenset({ProjectStatus.CLOSED, ProjectStatus.CANCELLED})
+from grants.services.errors import Invalid, NotAllowed
+from grants.services.rules import (
+    check_version,
+    require_open,
+    tranche_total,
+)
+from grants.services.workflow import PROJECT
 
 
 def project_by_reference(session: Session, reference: str) -> Project:
     """Return the project with ``reference``; raise ``NotFound``."""
     return get_by_key(session, Project, Project.reference, reference, "Project")
-
-
-def check_version(obj: Project | Milestone | Tranche | object, expected: int | None) -> None:
-    """Raise ``Conflict`` when ``expected`` is given and the row's version differs."""
-    current = getattr(obj, "version", None)
-    if expected is not None and expected != current:
-        raise Conflict(
-            _(
-                "This record was changed by someone else (version {current}, you had "
-                "{expected}); reload and try again."
-            ).format(current=current, expected=expected)
-        )
 
 
 @writes
@@ -290,36 +281,6 @@ def _check_award(session: Session, project: Project, award: Decimal) -> None:
                 amount=format_money(scheduled, project.currency)
             ),
         )
-
-
-def require_reporting(project: Project) -> None:
-    """Raise ``Conflict`` unless partners may report on ``project`` (active or finalising)."""
-    if project.status not in REPORTING_OPEN:
-        raise Conflict(
-            _(
-                "Project {ref} is {status}: partners report only while it is active or finalising."
-            ).format(ref=project.reference, status=project.status.value)
-        )
-
-
-def require_open(project: Project) -> None:
-    """Raise ``Conflict`` when ``project`` is closed or cancelled."""
-    if project.status in CLOSED_STATES:
-        raise Conflict(
-            _("Project {ref} is {status}; it can no longer change.").format(
-                ref=project.reference, status=project.status.value
-            )
-        )
-
-
-def tranche_total(session: Session, project: Project) -> Decimal:
-    """Return the sum of the project's tranches that are not cancelled."""
-    total = session.exec(
-        select(func.coalesce(func.sum(Tranche.amount), 0)).where(
-            Tranche.project_id == project.id, Tranche.status != TrancheStatus.CANCELLED
-        )
-    ).one()
-    return Decimal(total)
 
 
 def _guard_activate(session: Session, project: Project) -> None:

@@ -21,7 +21,7 @@ from grants.models import (
 from grants.services.access import Principal, require_manager
 from grants.services.common import checked_amount, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.projects import check_version, require_open, tranche_total
+from grants.services.rules import check_project_money, check_version, require_open, tranche_total
 from grants.services.workflow import REPORTING_OPEN, TRANCHE
 
 
@@ -42,13 +42,7 @@ def add_tranche(
     """Schedule a tranche, gated by milestones of the same project, and return it."""
     require_manager(session, principal, project)
     require_open(project)
-    if data.currency != project.currency:
-        raise Invalid(
-            "currency",
-            data.currency,
-            _("must be the project's currency ({currency})").format(currency=project.currency),
-        )
-    checked_amount("amount", data.amount, data.currency)
+    check_project_money(project, "amount", data.amount, data.currency)
     scheduled = tranche_total(session, project)
     if scheduled + data.amount > project.awarded_amount:
         raise Invalid(
