@@ -6,10 +6,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from grants import __version__, db
+from grants import __version__, db, logs
+from grants.api import me
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
-from grants.web import system
+from grants.web import auth, errors, system
+from grants.web.headers import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -25,6 +27,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or db.make_engine(settings.database_url, settings)
+    logs.configure()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
+    errors.install(app)
     app.include_router(system.router)
+    app.include_router(auth.router)
+    app.include_router(me.router, prefix="/api/v1", tags=["account"])
     return app

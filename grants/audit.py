@@ -15,13 +15,15 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import attributes
 
-from grants.models import AuditAction, AuditEvent, Project, utcnow
+from grants.models import AuditAction, AuditEvent, LoginAttempt, Project, UserSession, utcnow
 
 ACTOR_KEY = "grants_actor"
 REASON_KEY = "grants_audit_reason"
 SKIPPED_FIELDS = frozenset({"version", "created_at", "updated_at", "last_used_at", "last_login_at"})
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 BINARY_FIELDS = frozenset({"pdf"})
+# Sign-ins are logged, not audited: they are not changes to the programme's records.
+UNAUDITED = (AuditEvent, UserSession, LoginAttempt)
 
 
 class MissingActor(RuntimeError):
@@ -102,13 +104,18 @@ def _record(session: OrmSession, _context: Any) -> None:
         *((obj, AuditAction.UPDATE) for obj in session.dirty if session.is_modified(obj)),
         *((obj, AuditAction.DELETE) for obj in session.deleted),
     ]
-    pending = [(obj, action) for obj, action in pending if not isinstance(obj, AuditEvent)]
-    if not pending:
+    pending = [(obj, action) for obj, action in pending if not isinstance(obj, UNAUDITED)]
+    changed = [
+        (obj, action)
+        for obj, action in pending
+        if action is not AuditAction.UPDATE or _changes(obj, action)
+    ]
+    if not changed:
         return
     actor = session.info.get(ACTOR_KEY)
     if actor is None:
         raise MissingActor("domain rows may only be written through the services")
     reason = session.info.get(REASON_KEY)
-    rows = [row for obj, action in pending if (row := _event_row(obj, action, actor, reason))]
+    rows = [row for obj, action in changed if (row := _event_row(obj, action, actor, reason))]
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)  # type: ignore[attr-defined]

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65_536, ge=1024)
     default_locale: str = "en"
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure cookies; by default when the request came over HTTPS."
+    )
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
     @classmethod

@@ -4,10 +4,12 @@ from sqlmodel import SQLModel
 
 from grants.models.accounts import (
     ApiToken,
+    LoginAttempt,
     Membership,
     User,
     UserCreate,
     UserRead,
+    UserSession,
     UserUpdate,
 )
 from grants.models.base import (
@@ -131,6 +133,7 @@ __all__ = [
     "IndicatorValueCreate",
     "IndicatorValueRead",
     "IssuedReport",
+    "LoginAttempt",
     "Membership",
     "Milestone",
     "MilestoneCreate",
@@ -177,6 +180,7 @@ __all__ = [
     "User",
     "UserCreate",
     "UserRead",
+    "UserSession",
     "UserUpdate",
     "Versioned",
     "metadata",

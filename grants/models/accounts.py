@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from grants.models.base import EMAIL, Versioned, enum_type, timestamp_field, utcnow
@@ -69,3 +69,33 @@ class UserRead(UserBase):
 class UserUpdate(SQLModel):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     locale: str | None = Field(default=None, max_length=10)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: only a hash of its cookie value is kept."""
+
+    __tablename__ = "user_session"
+    id: int = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = timestamp_field(default_factory=utcnow)
+    last_seen_at: dt.datetime = timestamp_field(default_factory=utcnow)
+    expires_at: dt.datetime = timestamp_field()
+    revoked_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
+    client: str = Field(default="", max_length=64)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One try at signing in, kept to throttle guessing by account and by client."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email", "at"),
+        Index("ix_login_attempt_client_at", "client", "at"),
+    )
+    id: int = Field(default=None, primary_key=True)
+    at: dt.datetime = timestamp_field(default_factory=utcnow)
+    email: str = Field(max_length=254)
+    client: str = Field(max_length=64)
+    succeeded: bool = Field(default=False)

@@ -6,19 +6,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from grants import db
+from grants.web.deps import Public
 from grants.web.templating import templates
 
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request) -> HTMLResponse:
+def home(request: Request, principal: Public) -> HTMLResponse:
     """Render the landing page."""
     return templates().TemplateResponse(request, "home.html")
 
 
 @router.get("/healthz", include_in_schema=False)
-def healthz(request: Request) -> JSONResponse:
+def healthz(request: Request, principal: Public) -> JSONResponse:
     """Answer 200 when the database answers, 503 otherwise."""
     try:
         db.ping(request.app.state.engine)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -26,7 +28,16 @@ def environment() -> Environment:
     return env
 
 
+def _signed_in(request: Request) -> dict[str, Any]:
+    """Who is signed in, for the page header (only when the request already resolved it)."""
+    found = getattr(request.state, "signed_in", None)
+    if not found:
+        return {"signed_in": None}
+    user, user_session, _principal = found
+    return {"signed_in": {"email": user.email, "csrf_token": user_session.csrf_token}}
+
+
 @lru_cache
 def templates() -> Jinja2Templates:
     """Return the response helper bound to the shared environment."""
-    return Jinja2Templates(env=environment())
+    return Jinja2Templates(env=environment(), context_processors=[_signed_in])

@@ -1,0 +1,148 @@
+"""What a principal may see: every look-up goes through these, so out of scope is not found.
+
+Admins see everything; grant managers the projects of the programmes their organisation
+manages; donors those of the programmes they fund; partners (editors and viewers) the projects
+their organisation implements. Draft progress updates stay with the organisation writing them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlmodel import Session, SQLModel, col, select
+
+from grants.i18n import _
+from grants.models import (
+    AuditEvent,
+    Call,
+    PartnerRole,
+    Programme,
+    ProgrammeFunder,
+    ProgressUpdate,
+    Project,
+    ProjectPartner,
+    ReviewStatus,
+)
+from grants.services.access import Principal
+from grants.services.errors import NotFound
+
+M = TypeVar("M", bound=SQLModel)
+
+
+def _calls_of_programmes(programme_condition: ColumnElement[bool]) -> Any:
+    return (
+        select(Call.id)
+        .join(Programme, col(Programme.id) == col(Call.programme_id))
+        .where(programme_condition)
+    )
+
+
+def programme_condition(principal: Principal) -> ColumnElement[bool]:
+    """Return the condition on Programme rows the principal may see."""
+    if principal.is_admin:
+        return true()
+    conditions = []
+    if principal.manager_org_ids:
+        conditions.append(col(Programme.managing_organisation_id).in_(principal.manager_org_ids))
+    if principal.donor_org_ids:
+        conditions.append(
+            col(Programme.id).in_(
+                select(ProgrammeFunder.programme_id).where(
+                    col(ProgrammeFunder.organisation_id).in_(principal.donor_org_ids)
+                )
+            )
+        )
+    if principal.partner_org_ids:
+        conditions.append(
+            col(Programme.id).in_(
+                select(Call.programme_id)
+                .join(Project, col(Project.call_id) == col(Call.id))
+                .where(col(Project.id).in_(_partnered(principal)))
+            )
+        )
+    return or_(*conditions) if conditions else false()
+
+
+def _partnered(principal: Principal) -> Any:
+    return select(ProjectPartner.project_id).where(
+        col(ProjectPartner.organisation_id).in_(principal.partner_org_ids),
+        col(ProjectPartner.role) != PartnerRole.FUNDER,
+    )
+
+
+def project_condition(principal: Principal) -> ColumnElement[bool]:
+    """Return the condition on Project rows the principal may see."""
+    if principal.is_admin:
+        return true()
+    conditions = []
+    if principal.manager_org_ids:
+        conditions.append(
+            col(Project.call_id).in_(
+                _calls_of_programmes(
+                    col(Programme.managing_organisation_id).in_(principal.manager_org_ids)
+                )
+            )
+        )
+    if principal.donor_org_ids:
+        conditions.append(
+            col(Project.call_id).in_(
+                select(Call.id)
+                .join(ProgrammeFunder, col(ProgrammeFunder.programme_id) == col(Call.programme_id))
+                .where(col(ProgrammeFunder.organisation_id).in_(principal.donor_org_ids))
+            )
+        )
+    if principal.partner_org_ids:
+        conditions.append(col(Project.id).in_(_partnered(principal)))
+    return or_(*conditions) if conditions else false()
+
+
+def visible_project_ids(principal: Principal) -> Any:
+    """Return a subquery of the ids of the projects the principal may see."""
+    return select(Project.id).where(project_condition(principal))
+
+
+def _condition(principal: Principal, model: type[SQLModel]) -> ColumnElement[bool]:
+    if model is Programme:
+        return programme_condition(principal)
+    if model is Call:
+        return col(Call.programme_id).in_(
+            select(Programme.id).where(programme_condition(principal))
+        )
+    if model is Project:
+        return project_condition(principal)
+    condition: ColumnElement[bool] = col(model.project_id).in_(visible_project_ids(principal))  # type: ignore[attr-defined]
+    if model is ProgressUpdate and not principal.is_admin:
+        condition = condition & or_(
+            col(ProgressUpdate.status) != ReviewStatus.DRAFT,
+            col(ProgressUpdate.organisation_id).in_(principal.partner_org_ids),
+        )
+    return condition
+
+
+def visible(principal: Principal, model: type[M]) -> Any:
+    """Return a select of the ``model`` rows the principal may see."""
+    return select(model).where(_condition(principal, model))
+
+
+def get_visible(session: Session, principal: Principal, model: type[M], ident: int) -> M:
+    """Return the ``model`` row ``ident`` if the principal may see it; else ``NotFound``."""
+    statement = visible(principal, model).where(col(model.id) == ident)  # type: ignore[attr-defined]
+    found: M | None = session.exec(statement).first()
+    if found is None:
+        raise NotFound(
+            _("{label} {ident} does not exist.").format(label=model.__name__, ident=ident)
+        )
+    return found
+
+
+def project_history(session: Session, principal: Principal, project_id: int) -> list[AuditEvent]:
+    """Return the project's audit trail, oldest first, if the principal may see the project."""
+    get_visible(session, principal, Project, project_id)
+    return list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.project_id == project_id)
+            .order_by(col(AuditEvent.at), col(AuditEvent.id))
+        ).all()
+    )

@@ -1,0 +1,117 @@
+"""Errors mapped to pages (or problem+json under /api) in one place; a 500 shows nothing."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from grants.i18n import _
+from grants.services.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+)
+from grants.web import headers
+from grants.web.deps import CsrfRefused, SignInRequired
+from grants.web.templating import templates
+
+log = logging.getLogger("grants.errors")
+STATUS = {NotFound: 404, NotAllowed: 403, InvalidTransition: 409, Conflict: 409, Invalid: 422}
+TITLES = {
+    400: "Bad request",
+    401: "Sign in required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def render(request: Request, status: int, message: str) -> Response:
+    """Return the error as problem+json for the API, as a page for everyone else."""
+    title = _(TITLES.get(status, "Error"))
+    if request.url.path.startswith("/api/"):
+        response: Response = JSONResponse(
+            {"type": "about:blank", "title": title, "status": status, "detail": message},
+            status_code=status,
+            media_type="application/problem+json",
+        )
+    else:
+        response = templates().TemplateResponse(
+            request,
+            "error.html",
+            {"status": status, "title": title, "message": message},
+            status_code=status,
+        )
+    return headers.apply(request, response)
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers on ``app``."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+        if status in {403, 404}:
+            log.info(
+                "denied",
+                extra={
+                    "event": "denied",
+                    "status": status,
+                    "path": request.url.path,
+                    "reason": type(error).__name__,
+                },
+            )
+        message = error.message if status != 404 else _("This page does not exist.")
+        return render(request, status, message)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _error: SignInRequired) -> Response:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return headers.apply(request, RedirectResponse(f"/login?next={target}", status_code=303))
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, _error: CsrfRefused) -> Response:
+        return render(
+            request,
+            403,
+            _("The form expired or came from another site; reload the page and try again."),
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        message = _("This page does not exist.") if error.status_code == 404 else str(error.detail)
+        response = render(request, error.status_code, message)
+        response.headers.update(error.headers or {})
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {}
+        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or _("request")
+        return render(request, 422, f"{field}: {first.get('msg', _('invalid'))}")
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> Response:
+        log.error(
+            "server error",
+            extra={
+                "event": "server_error",
+                "path": request.url.path,
+                "method": request.method,
+                "error": type(error).__name__,
+            },
+        )
+        return render(request, 500, _("The error was logged; please try again later."))
