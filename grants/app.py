@@ -8,9 +8,10 @@ from sqlalchemy import Engine
 
 from grants import __version__, db, logs
 from grants.api import me
+from grants.api import projects as api_projects
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
-from grants.web import auth, errors, system
+from grants.web import auth, errors, projects, system
 from grants.web.headers import SecurityHeaders
 
 
@@ -33,5 +34,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.include_router(system.router)
     app.include_router(auth.router)
+    app.include_router(projects.router)
     app.include_router(me.router, prefix="/api/v1", tags=["account"])
+    app.include_router(api_projects.router, prefix="/api/v1", tags=["projects"])
     return app

@@ -23,8 +23,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 
 
 def fail(message: str) -> NoReturn:
@@ -145,3 +147,77 @@ def read_password(from_stdin: bool) -> str:
     if not password:
         fail("password: no password given")
     return password
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    email: Annotated[str, typer.Argument(help="The user to deactivate.")],
+) -> None:
+    """Stop a user from signing in; their sessions end and their API tokens are revoked."""
+    from grants.models import utcnow
+    from grants.services import sessions, users
+    from grants.services.access import SYSTEM
+
+    with reported_errors(), db.write_session(db.make_engine()) as session:
+        user = users.user_by_email(session, email)
+        sessions.deactivate_user(session, SYSTEM, user, utcnow())
+        typer.echo(f"deactivated {user.email}")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Argument(help="Whose token it is.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+    expires: Annotated[int | None, typer.Option(help="Days until it expires.", min=1)] = None,
+) -> None:
+    """Create an API token and print it; it is shown this once and stored only hashed."""
+    from grants.models import utcnow
+    from grants.services import tokens, users
+    from grants.services.access import SYSTEM
+
+    with reported_errors(), db.write_session(db.make_engine()) as session:
+        user = users.user_by_email(session, email)
+        raw, token = tokens.create_token(session, SYSTEM, user, name, utcnow(), expires)
+        session.flush()
+        typer.echo(
+            f"token {token.id} for {user.email}"
+            + (f", expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "")
+            + " (shown once; keep it secret):",
+            err=True,
+        )
+        typer.echo(raw)
+
+
+@token_app.command("list")
+def token_list(email: Annotated[str, typer.Argument(help="Whose tokens to list.")]) -> None:
+    """List a user's tokens: id, name, prefix, created, expires, last used, revoked."""
+    from grants.services import tokens, users
+
+    with reported_errors(), db.read_session(db.make_engine()) as session:
+        for token in tokens.tokens_of(session, users.user_by_email(session, email)):
+            typer.echo(
+                "\t".join(
+                    str(value or "-")
+                    for value in (
+                        token.id,
+                        token.name,
+                        token.prefix,
+                        token.created_at,
+                        token.expires_at,
+                        token.last_used_at,
+                        token.revoked_at,
+                    )
+                )
+            )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
+    """Revoke an API token: it is refused from now on."""
+    from grants.models import utcnow
+    from grants.services import tokens
+    from grants.services.access import SYSTEM
+
+    with reported_errors(), db.write_session(db.make_engine()) as session:
+        token = tokens.revoke_token(session, SYSTEM, token_id, utcnow())
+        typer.echo(f"revoked token {token.id} ({token.prefix}...)")

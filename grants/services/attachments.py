@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from pathlib import Path, PurePath
+from urllib.parse import quote
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from grants.config import get_settings
 from grants.i18n import _
@@ -20,7 +21,7 @@ from grants.models import (
 )
 from grants.services.access import Principal, manages_project, require_partner_editor
 from grants.services.common import flush, get_or_404, writes
-from grants.services.errors import Conflict, Invalid
+from grants.services.errors import Conflict, Invalid, TooLarge
 from grants.services.rules import require_reporting
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -57,7 +58,7 @@ def check_file(filename: str, content: bytes) -> tuple[str, str]:
             _("allowed types: {types}").format(types=", ".join(sorted(SIGNATURES))),
         )
     if len(content) > MAX_BYTES:
-        raise Invalid("file", filename, _("files may be at most 10 MB"))
+        raise TooLarge("file", filename, _("files may be at most 10 MB"))
     content_type, magic = SIGNATURES[suffix]
     if magic is None:
         try:
@@ -125,3 +126,20 @@ def attach(
 def read_attachment(attachment: Attachment) -> bytes:
     """Return the stored bytes of ``attachment``."""
     return (storage_dir() / attachment.stored_name).read_bytes()
+
+
+def of_project(session: Session, project: Project) -> list[Attachment]:
+    """Return the project's attachments, newest first."""
+    return list(
+        session.exec(
+            select(Attachment)
+            .where(Attachment.project_id == project.id)
+            .order_by(col(Attachment.uploaded_at).desc())
+        ).all()
+    )
+
+
+def disposition(attachment: Attachment) -> str:
+    """Return a Content-Disposition that downloads the file under its (safe) name."""
+    ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"

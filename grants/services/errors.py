@@ -42,3 +42,7 @@ class Invalid(DomainError):
     def __init__(self, field: str, value: Any, reason: str) -> None:
         super().__init__(f"{field}: {reason} (got {value!r})", field=field, value=value)
         self.reason = reason
+
+
+class TooLarge(Invalid):
+    """An upload is over the size limit."""

@@ -18,13 +18,21 @@ from grants.services.errors import (
     InvalidTransition,
     NotAllowed,
     NotFound,
+    TooLarge,
 )
 from grants.web import headers
 from grants.web.deps import CsrfRefused, SignInRequired
 from grants.web.templating import templates
 
 log = logging.getLogger("grants.errors")
-STATUS = {NotFound: 404, NotAllowed: 403, InvalidTransition: 409, Conflict: 409, Invalid: 422}
+STATUS = {
+    TooLarge: 413,
+    NotFound: 404,
+    NotAllowed: 403,
+    InvalidTransition: 409,
+    Conflict: 409,
+    Invalid: 422,
+}
 TITLES = {
     400: "Bad request",
     401: "Sign in required",
