@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from sqlalchemy import Engine, create_engine, inspect, select
 from sqlmodel import Session
-from typer.testing import CliRunner
 
 from grants import models
-from grants.cli import app
-from grants.config import get_settings
 from grants.models import Membership, Role, User
 from tests.conftest import cli_env
 
@@ -59,25 +56,6 @@ def test_db_upgrade_creates_every_table(empty_database_url: str, tmp_path: Path)
     engine.dispose()
     again = grants(["db", "upgrade"], empty_database_url, tmp_path)
     assert again.returncode == 0, again.stderr
-
-
-@pytest.fixture
-def cli(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Result]]:
-    """Run the CLI in-process against the test's migrated database."""
-    for key, value in cli_env(
-        engine.url.render_as_string(hide_password=False), tmp_path / "var"
-    ).items():
-        if key.startswith("GRANTS_"):
-            monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-
-    def invoke(args: list[str], stdin: str = "") -> Result:
-        return CliRunner().invoke(app, args, input=stdin)
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 def _users(engine: Engine) -> list[tuple[str, Role, int | None]]:
