@@ -17,39 +17,65 @@ from grants.services.errors import Invalid, NotAllowed
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
-COMMON_PASSWORDS = frozenset(
+# Words people build passwords from; a password that is one of them padded with digits or
+# symbols ("Password2026!", "motdepasse123") is refused, as are keyboard and alphabet runs
+# and repeated chunks ("qwertyuiop12", "abcabcabcabc").
+COMMON_WORDS = frozenset(
     {
-        "123456789012",
-        "1234567890123",
-        "12345678901234",
-        "password1234",
-        "password12345",
-        "password123456",
-        "passwordpassword",
-        "qwertyuiop12",
-        "qwertyuiopasdf",
-        "qwerty123456",
-        "iloveyou1234",
-        "letmein12345",
-        "welcome12345",
+        "password",
+        "passw0rd",
+        "passphrase",
+        "motdepasse",
+        "contrasena",
+        "admin",
         "administrator",
-        "changeme1234",
-        "abcdefghijkl",
-        "abc123456789",
-        "111111111111",
-        "000000000000",
-        "aaaaaaaaaaaa",
-        "motdepasse123",
-        "azertyuiop12",
-        "azertyuiopqs",
-        "football1234",
-        "monkey123456",
-        "sunshine1234",
-        "princess1234",
-        "trustno12345",
-        "superman1234",
-        "baseball1234",
+        "qwerty",
+        "azerty",
+        "qwertz",
+        "letmein",
+        "welcome",
+        "bienvenue",
+        "marhaba",
+        "root",
+        "changeme",
+        "secret",
+        "iloveyou",
+        "jetaime",
+        "monkey",
+        "dragon",
+        "football",
+        "baseball",
+        "soccer",
+        "sunshine",
+        "princess",
+        "master",
+        "shadow",
+        "superman",
+        "batman",
+        "trustno1",
+        "starwars",
+        "whatever",
+        "freedom",
+        "hello",
+        "bonjour",
+        "salam",
+        "soleil",
+        "loveyou",
+        "grants",
+        "grantstracker",
+        "tracker",
+        "login",
+        "user",
+        "test",
     }
+)
+SEQUENCES = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "azertyuiopqsdfghjklmwxcvbn",
+    "01234567890123456789",
+    "09876543210987654321",
+    "zyxwvutsrqponmlkjihgfedcba",
 )
 
 
@@ -66,6 +92,16 @@ def password_hasher() -> PasswordHash:
     )
 
 
+def is_common(lowered: str) -> bool:
+    """Return whether a lower-cased password is a common word, run or repetition."""
+    core = lowered.strip("0123456789!@#$%^&*()-_=+.,;:?/ ")
+    if not core or core in COMMON_WORDS or len(set(lowered)) <= 3:
+        return True
+    if any(lowered in run or core in run for run in SEQUENCES):
+        return True
+    return any(lowered == (lowered[:size] * len(lowered))[: len(lowered)] for size in range(1, 5))
+
+
 def check_password(password: str, email: str = "") -> str:
     """Return ``password`` if it meets the policy; raise ``Invalid`` saying why not."""
     if len(password) < MIN_PASSWORD:
@@ -73,7 +109,7 @@ def check_password(password: str, email: str = "") -> str:
     if len(password) > MAX_PASSWORD:
         raise Invalid("password", "***", _("must be at most 256 characters long"))
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(lowered)) <= 2:
+    if is_common(lowered):
         raise Invalid("password", "***", _("is too common; choose another"))
     if email and lowered == email.lower():
         raise Invalid("password", "***", _("must not be your email address"))
