@@ -10,6 +10,7 @@ from typing import Any
 
 import pycountry
 from babel.numbers import get_currency_precision
+from pydantic import ValidationInfo
 from sqlalchemy import BigInteger, DateTime, Numeric, TypeDecorator
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
@@ -169,6 +170,20 @@ def check_country(value: str) -> str:
     if code not in country_codes():
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
     return code
+
+
+def amount_in_currency(value: Decimal, info: ValidationInfo) -> Decimal:
+    """Check an amount against the ``currency`` field declared (and validated) before it."""
+    currency = info.data.get("currency")
+    return value if currency is None else check_amount(value, currency)
+
+
+def not_before(value: dt.date, info: ValidationInfo, earlier: str) -> dt.date:
+    """Check that a date is not before the date field ``earlier`` declared before it."""
+    start = info.data.get(earlier)
+    if start is not None and value < start:
+        raise ValueError(f"must not be before {earlier} ({start.isoformat()})")
+    return value
 
 
 def check_amount(value: Decimal, currency: str) -> Decimal:

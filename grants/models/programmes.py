@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -15,10 +15,11 @@ from grants.models.base import (
     RecordRead,
     Versioned,
     amount_field,
-    check_amount,
+    amount_in_currency,
     check_country,
     check_currency,
     enum_type,
+    not_before,
 )
 from grants.models.enums import OrganisationKind
 
@@ -73,12 +74,15 @@ class ProgrammeBase(SQLModel):
     def _currency(cls, value: str) -> str:
         return check_currency(value)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ProgrammeBase:
-        check_amount(self.budget, self.currency)
-        if self.end_date < self.start_date:
-            raise ValueError("end_date must not be before start_date")
-        return self
+    @field_validator("budget")
+    @classmethod
+    def _amount(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        return amount_in_currency(value, info)
+
+    @field_validator("end_date")
+    @classmethod
+    def _end(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        return not_before(value, info, "start_date")
 
 
 class Programme(ProgrammeBase, Versioned, table=True):
@@ -114,20 +118,23 @@ class CallBase(SQLModel):
     title: str = Field(min_length=1, max_length=300)
     opens_on: dt.date
     closes_on: dt.date
-    max_amount: Decimal = amount_field()
     currency: str = Field(max_length=3)
+    max_amount: Decimal = amount_field()
 
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str) -> str:
         return check_currency(value)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> CallBase:
-        check_amount(self.max_amount, self.currency)
-        if self.closes_on < self.opens_on:
-            raise ValueError("closes_on must not be before opens_on")
-        return self
+    @field_validator("max_amount")
+    @classmethod
+    def _amount(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        return amount_in_currency(value, info)
+
+    @field_validator("closes_on")
+    @classmethod
+    def _end(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        return not_before(value, info, "opens_on")
 
 
 class Call(CallBase, Versioned, table=True):

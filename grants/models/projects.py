@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -14,10 +14,11 @@ from grants.models.base import (
     RecordRead,
     Versioned,
     amount_field,
-    check_amount,
+    amount_in_currency,
     check_country,
     check_currency,
     enum_type,
+    not_before,
 )
 from grants.models.enums import PartnerRole, ProjectStatus
 
@@ -29,8 +30,8 @@ class ProjectBase(SQLModel):
     summary: str = Field(default="", max_length=10_000)
     city: str = Field(min_length=1, max_length=100)
     country: str = Field(max_length=2, index=True)
-    awarded_amount: Decimal = amount_field()
     currency: str = Field(max_length=3)
+    awarded_amount: Decimal = amount_field()
     planned_start: dt.date
     planned_end: dt.date
     manager_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
@@ -45,12 +46,15 @@ class ProjectBase(SQLModel):
     def _currency(cls, value: str) -> str:
         return check_currency(value)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ProjectBase:
-        check_amount(self.awarded_amount, self.currency)
-        if self.planned_end < self.planned_start:
-            raise ValueError("planned_end must not be before planned_start")
-        return self
+    @field_validator("awarded_amount")
+    @classmethod
+    def _amount(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        return amount_in_currency(value, info)
+
+    @field_validator("planned_end")
+    @classmethod
+    def _end(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        return not_before(value, info, "planned_start")
 
 
 class Project(ProjectBase, Versioned, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +15,7 @@ from grants.models.base import (
     Versioned,
     amount_field,
     enum_type,
+    not_before,
     timestamp_field,
     utcnow,
 )
@@ -49,11 +50,10 @@ class IndicatorValueBase(SQLModel):
     value: Decimal = amount_field()
     note: str = Field(default="", max_length=2000)
 
-    @model_validator(mode="after")
-    def _period(self) -> IndicatorValueBase:
-        if self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
-        return self
+    @field_validator("period_end")
+    @classmethod
+    def _period(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        return not_before(value, info, "period_start")
 
 
 class IndicatorValue(IndicatorValueBase, Versioned, table=True):
@@ -85,11 +85,10 @@ class ProgressUpdateBase(SQLModel):
     challenges: str = Field(default="", max_length=20_000)
     next_steps: str = Field(default="", max_length=20_000)
 
-    @model_validator(mode="after")
-    def _period(self) -> ProgressUpdateBase:
-        if self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
-        return self
+    @field_validator("period_end")
+    @classmethod
+    def _period(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        return not_before(value, info, "period_start")
 
 
 class ProgressUpdate(ProgressUpdateBase, Versioned, table=True):

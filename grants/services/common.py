@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from decimal import Decimal
@@ -131,4 +132,7 @@ def validated(model: type[M], data: dict[str, Any]) -> M:
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "value"
-        raise Invalid(field, first.get("input"), first["msg"]) from error
+        value = first.get("input")
+        shown = value.isoformat() if isinstance(value, dt.date) else value
+        shown = str(shown) if isinstance(shown, Decimal) else shown
+        raise Invalid(field, shown, first["msg"].removeprefix("Value error, ")) from error

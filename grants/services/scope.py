@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from grants.i18n import _
 from grants.models import (
+    Attachment,
     AuditEvent,
     Call,
     PartnerRole,
@@ -117,6 +118,14 @@ def _condition(principal: Principal, model: type[SQLModel]) -> ColumnElement[boo
             col(ProgressUpdate.status) != ReviewStatus.DRAFT,
             col(ProgressUpdate.organisation_id).in_(principal.partner_org_ids),
         )
+    if model is Attachment and not principal.is_admin:
+        # Evidence on a draft progress update stays with the organisation writing it.
+        condition = condition & or_(
+            col(Attachment.progress_update_id).is_(None),
+            col(Attachment.progress_update_id).in_(
+                select(ProgressUpdate.id).where(_condition(principal, ProgressUpdate))
+            ),
+        )
     return condition
 
 
@@ -137,12 +146,30 @@ def get_visible(session: Session, principal: Principal, model: type[M], ident: i
 
 
 def project_history(session: Session, principal: Principal, project_id: int) -> list[AuditEvent]:
-    """Return the project's audit trail, oldest first, if the principal may see the project."""
+    """Return the project's audit trail, oldest first, if the principal may see the project.
+
+    Events about rows the principal may not see (another organisation's draft progress
+    update and its evidence) are left out.
+    """
     get_visible(session, principal, Project, project_id)
-    return list(
-        session.exec(
+    hidden = {
+        entity: {
+            str(ident)
+            for ident in session.exec(
+                select(model.id).where(
+                    col(model.project_id) == project_id,
+                    ~_condition(principal, model),
+                )
+            )
+        }
+        for entity, model in (("progress_update", ProgressUpdate), ("attachment", Attachment))
+    }
+    return [
+        event
+        for event in session.exec(
             select(AuditEvent)
             .where(AuditEvent.project_id == project_id)
             .order_by(col(AuditEvent.at), col(AuditEvent.id))
         ).all()
-    )
+        if event.entity_id not in hidden.get(event.entity, set())
+    ]

@@ -92,7 +92,9 @@ def sign_in(
     if not valid or user is None:
         log.info("login failed", extra={"event": "login_failed", "client": client})
         return SignIn()
-    _record_login(session, principal_for(session, user), user, now, new_hash)
+    session.execute(update(User).where(col(User.id) == user.id).values(last_login_at=now))
+    if new_hash:  # the Argon2 cost has risen since this hash was made
+        users.store_password_hash(session, principal_for(session, user), user, new_hash)
     raw = secrets.token_urlsafe(32)
     opened = UserSession(
         user_id=user.id,
@@ -107,17 +109,6 @@ def sign_in(
     session.flush()
     log.info("login", extra={"event": "login", "user_id": user.id, "client": client})
     return SignIn(raw_token=raw, user_session=opened)
-
-
-@writes
-def _record_login(
-    session: Session, principal: Principal, user: User, now: dt.datetime, new_hash: str | None
-) -> None:
-    """Note the sign-in time, and store a stronger hash when the Argon2 cost has risen."""
-    user.last_login_at = now
-    if new_hash:
-        user.password_hash = new_hash
-    session.add(user)
 
 
 def resolve(

@@ -172,3 +172,17 @@ def create_user(
 def user_by_email(session: Session, email: str) -> User:
     """Return the user with ``email``; raise ``NotFound``."""
     return get_by_key(session, User, User.email, email.strip().lower(), "User")
+
+
+@writes
+def store_password_hash(
+    session: Session, principal: Principal, user: User, password_hash: str
+) -> User:
+    """Replace the user's password hash with a stronger one of the same password."""
+    if not (principal.is_admin or principal.user_id == user.id):
+        raise NotAllowed(_("Only an administrator or the user may do this."))
+    if not password_hash.startswith("$argon2id$"):
+        raise Invalid("password_hash", "***", _("must be an Argon2id hash"))
+    user.password_hash = password_hash
+    session.add(user)
+    return user

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import col
 
 from grants.config import today
 from grants.models import Attachment, Milestone, Project
@@ -39,7 +40,11 @@ def project_page(request: Request, project_id: int, principal: SignedIn, db: Rea
             "milestones": [
                 (m, facts.days_late(m, day)) for m in milestones.milestones_of(db, project)
             ],
-            "files": attachments.of_project(db, project),
+            "files": db.exec(
+                scope.visible(principal, Attachment)
+                .where(Attachment.project_id == project.id)
+                .order_by(col(Attachment.uploaded_at).desc())
+            ).all(),
             "csrf_token": found[1].csrf_token if found else "",
         },
     )

@@ -29,7 +29,7 @@ from grants.models import (
 )
 from grants.services import milestones, programmes, progress, projects, tranches
 from grants.services.access import SYSTEM, Principal
-from grants.services.errors import NotAllowed
+from grants.services.errors import InvalidTransition, NotAllowed
 from tests import factories as f
 from tests.factories import REASON, TODAY
 
@@ -199,3 +199,76 @@ def test_who_may_take_each_step(
         tx_session.refresh(obj)
         assert obj.status == source
         assert _audit_count(tx_session) == events
+
+
+# The step name is checked first, then who is acting, and only then the state: a person
+# who may not take a step learns nothing about the object's state from the refusal.
+
+# entity, step, a state that does not allow it, someone who may not take it anyway
+WRONG_STATE = [
+    ("project", "suspend", "contracting", "other programme's grant manager"),
+    ("project", "close", "active", "donor of the programme"),
+    ("project", "resume", "active", "lead grantee's editor"),
+    ("milestone", "accept", "planned", "responsible partner's editor"),
+    ("milestone", "submit", "accepted", "other partner's editor"),
+    ("milestone", "start", "submitted", "donor of the programme"),
+    ("tranche", "pay", "scheduled", "lead grantee's editor"),
+    ("tranche", "approve", "paid", "funder partner's editor"),
+    ("progress update", "submit", "approved", "other partner's editor"),
+    ("progress update", "approve", "draft", "donor of the programme"),
+]
+
+
+@pytest.mark.parametrize(
+    ("entity", "step", "state", "role"),
+    [pytest.param(*case, id=f"{case[0]}-{case[1]}-{case[2]}-by-{case[3]}") for case in WRONG_STATE],
+)
+def test_a_stranger_is_told_not_allowed_before_the_state_is_checked(
+    tx_session: Session, entity: str, step: str, state: str, role: str
+) -> None:
+    cast, obj = SETUP[entity](tx_session, state)
+    stranger = principal_as(tx_session, role, cast)
+    admin = principal_as(tx_session, "admin", cast)
+    events = _audit_count(tx_session)
+
+    def attempt(principal: Principal) -> Any:
+        return ADVANCE[entity](tx_session, principal, obj, step, today=TODAY, reason=REASON)
+
+    with pytest.raises(NotAllowed) as refused:
+        attempt(stranger)
+    assert state.replace("_", " ") not in str(refused.value)
+    # The state does refuse the step: someone allowed to try it is told so.
+    with pytest.raises(InvalidTransition, match=f"that is {state.replace('_', ' ')}"):
+        attempt(admin)
+    tx_session.refresh(obj)
+    assert obj.status == state
+    assert _audit_count(tx_session) == events
+
+
+@pytest.mark.parametrize(
+    ("entity", "state", "step", "steps"),
+    [
+        (
+            "project",
+            "active",
+            "pay",
+            "activate, cancel, close, finalise, resume, start_contracting, suspend",
+        ),
+        ("milestone", "planned", "approve", "accept, cancel, return, start, submit"),
+        ("tranche", "scheduled", "finalise", "approve, cancel, pay"),
+        ("progress update", "draft", "accept", "approve, return, submit"),
+    ],
+)
+def test_an_unknown_step_is_refused_as_unknown_even_to_a_stranger(
+    tx_session: Session, entity: str, state: str, step: str, steps: str
+) -> None:
+    cast, obj = SETUP[entity](tx_session, state)
+    stranger = principal_as(tx_session, "unrelated organisation's editor", cast)
+
+    with pytest.raises(InvalidTransition) as refused:
+        ADVANCE[entity](tx_session, stranger, obj, step, today=TODAY, reason=REASON)
+
+    assert str(refused.value) == f"A {entity} has no step {step!r}; its steps are: {steps}."
+    assert ", ".join(refused.value.allowed) == steps
+    tx_session.refresh(obj)
+    assert obj.status == state

@@ -50,6 +50,8 @@ from grants.services import (
     programmes,
     progress,
     projects,
+    sessions,
+    tokens,
     tranches,
     users,
 )
@@ -57,6 +59,8 @@ from grants.services.access import SYSTEM, Principal
 from grants.services.common import WRITERS
 from tests import factories as f
 from tests.factories import START, TODAY
+
+NOW = dt.datetime(2026, 6, 15, 9, 0, tzinfo=dt.UTC)
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -437,6 +441,36 @@ def _create_user(s: Session, actor: Principal) -> str:
     return "user_account"
 
 
+def _create_token(s: Session, actor: Principal) -> str:
+    user, _ = f.user(s, Role.PARTNER_VIEWER, f.organisation(s))
+    tokens.create_token(s, actor, user, "script", NOW)
+    return "api_token"
+
+
+def _revoke_token(s: Session, actor: Principal) -> str:
+    user, _ = f.user(s, Role.PARTNER_VIEWER, f.organisation(s))
+    _, token = tokens.create_token(s, SYSTEM, user, "script", NOW)
+    tokens.revoke_token(s, actor, token.id, NOW)
+    return "api_token"
+
+
+def _change_password(s: Session, actor: Principal) -> str:
+    sessions.change_password(s, actor, f.PASSWORD, "another long passphrase here", NOW)
+    return "user_account"
+
+
+def _deactivate_user(s: Session, actor: Principal) -> str:
+    user, _ = f.user(s, Role.PARTNER_VIEWER, f.organisation(s))
+    sessions.deactivate_user(s, actor, user, NOW)
+    return "user_account"
+
+
+def _store_password_hash(s: Session, actor: Principal) -> str:
+    user, _ = f.user(s, Role.PARTNER_VIEWER, f.organisation(s))
+    users.store_password_hash(s, actor, user, users.hash_password(f.PASSWORD))
+    return "user_account"
+
+
 SCENARIOS: dict[str, Scenario] = {
     "grants.services.attachments.attach": _attach,
     "grants.services.budgets.add_budget_line": _add_budget_line,
@@ -463,6 +497,11 @@ SCENARIOS: dict[str, Scenario] = {
     "grants.services.tranches.add_tranche": _add_tranche,
     "grants.services.tranches.advance_tranche": _advance_tranche,
     "grants.services.users.create_user": _create_user,
+    "grants.services.users.store_password_hash": _store_password_hash,
+    "grants.services.sessions.change_password": _change_password,
+    "grants.services.sessions.deactivate_user": _deactivate_user,
+    "grants.services.tokens.create_token": _create_token,
+    "grants.services.tokens.revoke_token": _revoke_token,
 }
 
 

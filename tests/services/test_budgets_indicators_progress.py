@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from grants.models import (
     BudgetLine,
     BudgetLineCreate,
+    Expense,
     ExpenseCreate,
     Indicator,
     IndicatorCreate,
@@ -21,6 +22,7 @@ from grants.models import (
     OrganisationKind,
     OverallStatus,
     PartnerRole,
+    ProgressUpdate,
     ProgressUpdateCreate,
     Project,
     ProjectStatus,
@@ -54,6 +56,13 @@ def _setting(session: Session, status: ProjectStatus = ProjectStatus.ACTIVE) -> 
     if status is ProjectStatus.SUSPENDED:
         projects.advance_project(session, SYSTEM, project, "suspend", today=TODAY, reason=REASON)
     return Setting(project, f.lead_of(session, project), partner, user.id, editor, line)
+
+
+def _rows(session: Session, model: type[Expense | ProgressUpdate], project: Project) -> int:
+    """How many ``model`` rows ``project`` has."""
+    return session.exec(
+        select(func.count()).select_from(model).where(model.project_id == project.id)
+    ).one()
 
 
 def _expense(line: BudgetLine, **overrides: Any) -> ExpenseCreate:
@@ -475,3 +484,168 @@ def test_updates_start_only_while_the_project_runs(tx_session: Session) -> None:
 
     with pytest.raises(Conflict):
         progress.start_update(tx_session, s.editor, s.project, _report(), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        ProjectStatus.DRAFT,
+        ProjectStatus.CONTRACTING,
+        ProjectStatus.SUSPENDED,
+        ProjectStatus.CLOSED,
+        ProjectStatus.CANCELLED,
+    ],
+)
+def test_the_lead_starts_an_update_only_while_the_project_runs(
+    tx_session: Session, status: ProjectStatus
+) -> None:
+    project = f.project_in(tx_session, status)
+    _, lead_editor = f.user(tx_session, Role.PARTNER_EDITOR, f.lead_of(tx_session, project))
+
+    with pytest.raises(Conflict, match=f"is {status.value}: partners report only while"):
+        progress.start_update(tx_session, lead_editor, project, _report(), today=TODAY)
+
+    assert _rows(tx_session, ProgressUpdate, project) == 0
+
+
+# An update written while the project ran, then the project stopped: action, the update's
+# state, the project's new state. Partners act as the lead's editor, managers as admin.
+STOPPED = [
+    ("edit", ReviewStatus.DRAFT, ProjectStatus.SUSPENDED),
+    ("edit", ReviewStatus.RETURNED, ProjectStatus.SUSPENDED),
+    ("submit", ReviewStatus.DRAFT, ProjectStatus.SUSPENDED),
+    ("submit", ReviewStatus.RETURNED, ProjectStatus.SUSPENDED),
+    ("approve", ReviewStatus.SUBMITTED, ProjectStatus.SUSPENDED),
+    ("return", ReviewStatus.SUBMITTED, ProjectStatus.SUSPENDED),
+    ("edit", ReviewStatus.DRAFT, ProjectStatus.CANCELLED),
+    ("submit", ReviewStatus.DRAFT, ProjectStatus.CLOSED),
+    ("approve", ReviewStatus.SUBMITTED, ProjectStatus.CLOSED),
+]
+
+
+def _stop(session: Session, project: Project, status: ProjectStatus) -> None:
+    step = {
+        ProjectStatus.SUSPENDED: "suspend",
+        ProjectStatus.CANCELLED: "cancel",
+        ProjectStatus.CLOSED: "close",
+    }[status]
+    projects.advance_project(session, SYSTEM, project, step, today=TODAY, reason=REASON)
+
+
+@pytest.mark.parametrize(
+    ("action", "review", "status"),
+    [pytest.param(*case, id=f"{case[0]}-{case[1].value}-when-{case[2].value}") for case in STOPPED],
+)
+def test_updates_move_only_while_the_project_runs(
+    tx_session: Session, action: str, review: ReviewStatus, status: ProjectStatus
+) -> None:
+    running = ProjectStatus.FINALISING if status is ProjectStatus.CLOSED else ProjectStatus.ACTIVE
+    project = f.project_in(tx_session, running)
+    update = f.update_in(tx_session, review, f.progress_update(tx_session, project))
+    _, lead_editor = f.user(tx_session, Role.PARTNER_EDITOR, f.lead_of(tx_session, project))
+    _stop(tx_session, project, status)
+
+    def attempt() -> Any:
+        if action == "edit":
+            edited = _report(percent_complete=90)
+            return progress.edit_update(tx_session, lead_editor, update, edited, today=TODAY)
+        principal = lead_editor if action == "submit" else SYSTEM
+        return progress.advance_update(
+            tx_session, principal, update, action, today=TODAY, reason=REASON
+        )
+
+    with pytest.raises(Conflict, match=f"is {status.value}: partners report only while"):
+        attempt()
+
+    tx_session.refresh(update)
+    assert (update.status, update.percent_complete) == (review, 40)
+
+
+def test_a_finalising_project_still_takes_progress_updates(tx_session: Session) -> None:
+    project = f.project_in(tx_session, ProjectStatus.FINALISING)
+    _, lead_editor = f.user(tx_session, Role.PARTNER_EDITOR, f.lead_of(tx_session, project))
+
+    update = progress.start_update(tx_session, lead_editor, project, _report(), today=TODAY)
+    progress.edit_update(tx_session, lead_editor, update, _report(percent_complete=95), today=TODAY)
+    progress.advance_update(tx_session, lead_editor, update, "submit", today=TODAY)
+    progress.advance_update(tx_session, SYSTEM, update, "approve", today=TODAY)
+
+    tx_session.refresh(update)
+    assert (update.status, update.percent_complete) == (ReviewStatus.APPROVED, 95)
+
+
+# An administrator records for any implementing partner of the project, and for no one else.
+
+
+def _organisation_for(session: Session, s: Setting, who: str) -> Organisation:
+    programme = f.programme_of(session, s.project)
+    organisation = {
+        "the lead grantee": lambda: s.lead,
+        "a co-implementing partner": lambda: s.partner,
+        "an associated partner": lambda: f.partner(session, s.project, PartnerRole.ASSOCIATED),
+        "a funder partner": lambda: f.partner(
+            session, s.project, PartnerRole.FUNDER, kind=OrganisationKind.DONOR
+        ),
+        "an unrelated organisation": lambda: f.organisation(session),
+        "the programme's managing organisation": lambda: session.get(
+            Organisation, programme.managing_organisation_id
+        ),
+    }[who]()
+    assert organisation is not None
+    return organisation
+
+
+ACTING_FOR = [
+    ("the lead grantee", True),
+    ("a co-implementing partner", True),
+    ("an associated partner", True),
+    ("a funder partner", False),
+    ("an unrelated organisation", False),
+    ("the programme's managing organisation", False),
+]
+
+
+@pytest.mark.parametrize(("who", "allowed"), ACTING_FOR)
+def test_an_administrator_records_expenses_only_for_implementing_partners(
+    tx_session: Session, who: str, allowed: bool
+) -> None:
+    s = _setting(tx_session)
+    organisation = _organisation_for(tx_session, s, who)
+    _, admin = f.user(tx_session, Role.ADMIN)
+
+    def record() -> Any:
+        return budgets.record_expense(
+            tx_session,
+            admin,
+            s.project,
+            _expense(s.line),
+            today=TODAY,
+            organisation_id=organisation.id,
+        )
+
+    if allowed:
+        assert record().organisation_id == organisation.id
+    else:
+        with pytest.raises(NotAllowed, match="not an implementing partner of the project"):
+            record()
+        assert _rows(tx_session, Expense, s.project) == 0
+
+
+@pytest.mark.parametrize(("who", "allowed"), ACTING_FOR)
+def test_an_administrator_reports_progress_only_for_implementing_partners(
+    tx_session: Session, who: str, allowed: bool
+) -> None:
+    s = _setting(tx_session)
+    organisation = _organisation_for(tx_session, s, who)
+
+    def start() -> Any:
+        return progress.start_update(
+            tx_session, SYSTEM, s.project, _report(), today=TODAY, organisation_id=organisation.id
+        )
+
+    if allowed:
+        assert start().organisation_id == organisation.id
+    else:
+        with pytest.raises(NotAllowed, match="not an implementing partner of the project"):
+            start()
+        assert _rows(tx_session, ProgressUpdate, s.project) == 0

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
 from grants.models import (
@@ -18,9 +19,10 @@ from grants.models import (
     MilestoneUpdate,
     Project,
     ProjectStatus,
+    ReviewStatus,
     Role,
 )
-from grants.services import attachments, milestones
+from grants.services import attachments, milestones, projects
 from grants.services.access import SYSTEM
 from grants.services.errors import Conflict, Invalid
 from tests import factories as f
@@ -28,6 +30,7 @@ from tests.factories import END, REASON, START, TODAY
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(16)
+REPORTING_ONLY = "partners report only while it is active or finalising"
 
 
 def _active(session: Session) -> tuple[Project, Milestone]:
@@ -266,22 +269,78 @@ def test_milestones_move_only_while_the_project_is_active_or_finalising(
     project = f.project_in(tx_session, status)
     milestone = milestones.milestones_of(tx_session, project)[0]
 
-    with pytest.raises(Conflict, match=status.value):
+    with pytest.raises(Conflict, match=f"is {status.value}: {REPORTING_ONLY}"):
         milestones.advance_milestone(tx_session, SYSTEM, milestone, step, today=TODAY)
 
     assert milestone.status == MilestoneStatus.PLANNED
 
 
-def test_a_milestone_of_a_suspended_project_can_still_be_cancelled(tx_session: Session) -> None:
-    project = f.project_in(tx_session, ProjectStatus.SUSPENDED)
-    milestone = milestones.milestones_of(tx_session, project)[0]
+def _suspended_with(session: Session, status: MilestoneStatus) -> Milestone:
+    """The milestone of an active project moved to ``status``, then the project suspended."""
+    project, milestone = _active(session)
+    f.milestone_in(session, status, milestone)
+    projects.advance_project(session, SYSTEM, project, "suspend", today=TODAY, reason=REASON)
+    return milestone
+
+
+@pytest.mark.parametrize(
+    ("step", "status"),
+    [
+        ("start", MilestoneStatus.PLANNED),
+        ("submit", MilestoneStatus.IN_PROGRESS),
+        ("submit", MilestoneStatus.RETURNED),
+        ("accept", MilestoneStatus.SUBMITTED),
+        ("return", MilestoneStatus.SUBMITTED),
+    ],
+)
+def test_no_step_but_cancel_is_taken_on_a_suspended_project(
+    tx_session: Session, step: str, status: MilestoneStatus
+) -> None:
+    milestone = _suspended_with(tx_session, status)
+    events = tx_session.exec(select(func.count()).select_from(AuditEvent)).one()
+
+    with pytest.raises(Conflict, match=f"is suspended: {REPORTING_ONLY}"):
+        milestones.advance_milestone(
+            tx_session, SYSTEM, milestone, step, today=TODAY, reason=REASON
+        )
+
+    tx_session.refresh(milestone)
+    assert milestone.status == status
+    assert tx_session.exec(select(func.count()).select_from(AuditEvent)).one() == events
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        MilestoneStatus.PLANNED,
+        MilestoneStatus.IN_PROGRESS,
+        MilestoneStatus.SUBMITTED,
+        MilestoneStatus.RETURNED,
+    ],
+)
+def test_a_milestone_of_a_suspended_project_can_still_be_cancelled(
+    tx_session: Session, status: MilestoneStatus
+) -> None:
+    milestone = _suspended_with(tx_session, status)
 
     milestones.advance_milestone(
         tx_session, SYSTEM, milestone, "cancel", today=TODAY, reason="Dropped from the plan"
     )
 
+    tx_session.refresh(milestone)
     assert milestone.status == MilestoneStatus.CANCELLED
     assert milestone.review_note == "Dropped from the plan"
+
+
+def test_milestones_still_move_while_the_project_is_finalising(tx_session: Session) -> None:
+    project = f.project_in(tx_session, ProjectStatus.FINALISING)
+    milestone = f.milestone(tx_session, project, title="Closing event", due_date=END)
+
+    for step in ["start", "submit", "accept"]:
+        milestones.advance_milestone(tx_session, SYSTEM, milestone, step, today=TODAY)
+
+    tx_session.refresh(milestone)
+    assert milestone.status == MilestoneStatus.ACCEPTED
 
 
 def test_a_stale_version_is_a_conflict(tx_session: Session) -> None:
@@ -393,3 +452,130 @@ def test_only_editors_and_managers_attach_evidence(tx_session: Session, role: Ro
         attachments.attach(tx_session, principal, milestone, "report.pdf", PDF)
 
     assert type(refused.value).__name__ == "NotAllowed"
+
+
+# Evidence goes only on open work of a running project.
+
+
+def _stored(data_dir: Path) -> list[str]:
+    folder = data_dir / "attachments"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _attachment_rows(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Attachment)).one()
+
+
+@pytest.mark.parametrize(
+    ("status", "refusal"),
+    [
+        (MilestoneStatus.PLANNED, None),
+        (MilestoneStatus.IN_PROGRESS, None),
+        (MilestoneStatus.SUBMITTED, None),
+        (MilestoneStatus.RETURNED, None),
+        (MilestoneStatus.ACCEPTED, "Evidence cannot be added to a milestone that is accepted."),
+        (MilestoneStatus.CANCELLED, "Evidence cannot be added to a milestone that is cancelled."),
+    ],
+)
+def test_evidence_goes_only_on_an_open_milestone(
+    tx_session: Session, data_dir: Path, status: MilestoneStatus, refusal: str | None
+) -> None:
+    milestone = f.milestone_in(tx_session, status)
+
+    if refusal is None:
+        attachment = attachments.attach(tx_session, SYSTEM, milestone, "sheet.pdf", PDF)
+        assert _stored(data_dir) == [attachment.stored_name]
+        return
+    with pytest.raises(Conflict) as refused:
+        attachments.attach(tx_session, SYSTEM, milestone, "sheet.pdf", PDF)
+    assert str(refused.value) == refusal
+    assert _stored(data_dir) == []
+    assert _attachment_rows(tx_session) == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "refusal"),
+    [
+        (ReviewStatus.DRAFT, None),
+        (ReviewStatus.SUBMITTED, None),
+        (ReviewStatus.RETURNED, None),
+        (
+            ReviewStatus.APPROVED,
+            "Evidence cannot be added to a progress update that is approved.",
+        ),
+    ],
+)
+def test_evidence_goes_only_on_an_update_not_yet_approved(
+    tx_session: Session, data_dir: Path, status: ReviewStatus, refusal: str | None
+) -> None:
+    update = f.update_in(tx_session, status)
+
+    if refusal is None:
+        attachment = attachments.attach(tx_session, SYSTEM, update, "photos.png", PNG)
+        assert attachment.progress_update_id == update.id
+        assert _stored(data_dir) == [attachment.stored_name]
+        return
+    with pytest.raises(Conflict) as refused:
+        attachments.attach(tx_session, SYSTEM, update, "photos.png", PNG)
+    assert str(refused.value) == refusal
+    assert _stored(data_dir) == []
+    assert _attachment_rows(tx_session) == 0
+
+
+@pytest.mark.parametrize("owner", ["milestone", "progress update"])
+def test_no_evidence_is_added_while_the_project_is_suspended(
+    tx_session: Session, data_dir: Path, owner: str
+) -> None:
+    project, milestone = _active(tx_session)
+    update = f.progress_update(tx_session, project)
+    _, editor = f.user(tx_session, Role.PARTNER_EDITOR, f.lead_of(tx_session, project))
+    projects.advance_project(tx_session, SYSTEM, project, "suspend", today=TODAY, reason=REASON)
+
+    with pytest.raises(Conflict, match=f"is suspended: {REPORTING_ONLY}"):
+        attachments.attach(
+            tx_session, editor, milestone if owner == "milestone" else update, "a.pdf", PDF
+        )
+
+    assert _stored(data_dir) == []
+    assert _attachment_rows(tx_session) == 0
+
+
+def test_evidence_is_still_added_while_the_project_is_finalising(
+    tx_session: Session, data_dir: Path
+) -> None:
+    project = f.project_in(tx_session, ProjectStatus.FINALISING)
+    update = f.progress_update(tx_session, project)
+    _, editor = f.user(tx_session, Role.PARTNER_EDITOR, f.lead_of(tx_session, project))
+
+    attachment = attachments.attach(tx_session, editor, update, "final.pdf", PDF)
+
+    assert _stored(data_dir) == [attachment.stored_name]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Conflict("This change clashes with existing data: forced"),
+        OperationalError("INSERT INTO attachment", {}, Exception("server closed the connection")),
+    ],
+    ids=["clash", "connection lost"],
+)
+def test_a_failed_insert_leaves_no_stored_file(
+    tx_session: Session, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    _, milestone = _active(tx_session)
+    folder = attachments.storage_dir()
+    on_disk_at_insert: list[str] = []
+
+    def failing_flush(session: Session, reason: str | None = None) -> None:
+        on_disk_at_insert.extend(p.name for p in folder.iterdir())
+        raise failure
+
+    monkeypatch.setattr(attachments, "flush", failing_flush)
+
+    with pytest.raises(type(failure)) as raised:
+        attachments.attach(tx_session, SYSTEM, milestone, "report.pdf", PDF)
+
+    assert raised.value is failure
+    assert len(on_disk_at_insert) == 1  # the file was written before the insert was tried
+    assert list(folder.iterdir()) == []

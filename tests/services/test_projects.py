@@ -35,7 +35,7 @@ from grants.services import indicators, milestones, projects, tranches
 from grants.services.access import SYSTEM
 from grants.services.errors import Conflict, Invalid, NotAllowed
 from tests import factories as f
-from tests.factories import END, START, TODAY
+from tests.factories import END, REASON, START, TODAY
 
 
 def _data(call: Call, **overrides: Any) -> ProjectCreate:
@@ -127,17 +127,55 @@ def test_create_project_refuses(tx_session: Session, overrides: dict[str, Any], 
     assert _count(tx_session, Project) == before
 
 
-def test_project_must_end_by_the_programmes_end(tx_session: Session) -> None:
-    programme = f.programme(tx_session, end_date=dt.date(2027, 12, 31))
-    call = f.call(tx_session, programme)
+# The call opens on 2025-01-01 and the programme ends on 2027-12-31.
+PERIODS = [
+    pytest.param(
+        dt.date(2024, 12, 31),
+        END,
+        ("planned_start", "2024-12-31", "must not be before the call opens (2025-01-01)"),
+        id="starts the day before the call opens",
+    ),
+    pytest.param(dt.date(2025, 1, 1), END, None, id="starts the day the call opens"),
+    pytest.param(START, dt.date(2027, 12, 31), None, id="ends the day the programme ends"),
+    pytest.param(
+        START,
+        dt.date(2028, 1, 1),
+        ("planned_end", "2028-01-01", "must not be after the programme ends (2027-12-31)"),
+        id="ends the day after the programme ends",
+    ),
+]
 
-    with pytest.raises(Invalid, match="programme's end"):
+
+@pytest.mark.parametrize(("start", "end", "refusal"), PERIODS)
+def test_project_runs_between_the_calls_opening_and_the_programmes_end(
+    tx_session: Session, start: dt.date, end: dt.date, refusal: tuple[str, str, str] | None
+) -> None:
+    programme = f.programme(tx_session, end_date=dt.date(2027, 12, 31))
+    call = f.call(tx_session, programme, opens_on=dt.date(2025, 1, 1))
+    data = _data(call, planned_start=start, planned_end=end)
+
+    if refusal is None:
+        project = projects.create_project(tx_session, SYSTEM, data, f.organisation(tx_session))
+        assert (project.planned_start, project.planned_end) == (start, end)
+        return
+    with pytest.raises(Invalid) as refused:
+        projects.create_project(tx_session, SYSTEM, data, f.organisation(tx_session))
+    assert (refused.value.field, refused.value.value, refused.value.reason) == refusal
+    assert _count(tx_session, Project) == 0
+
+
+def test_the_award_above_the_calls_maximum_is_shown_as_money(tx_session: Session) -> None:
+    call = f.call(tx_session, max_amount=Decimal("50000"))
+
+    with pytest.raises(Invalid) as refused:
         projects.create_project(
             tx_session,
             SYSTEM,
-            _data(call, planned_end=dt.date(2028, 1, 1)),
+            _data(call, awarded_amount=Decimal("50000.01")),
             f.organisation(tx_session),
         )
+
+    assert refused.value.reason == "exceeds the call's maximum of €50,000.00"
 
 
 def test_an_objective_of_another_call_does_not_count(tx_session: Session) -> None:
@@ -221,6 +259,9 @@ def test_activation_needs_tranches_adding_up_to_the_award(tx_session: Session) -
 
     assert refused.value.field == "tranches"
     assert Decimal(refused.value.value) == Decimal("49999.99")
+    assert refused.value.reason == (
+        "tranches must add up to the award of €50,000.00 before the project starts"
+    )
     assert project.status == ProjectStatus.CONTRACTING
     assert project.actual_start is None
 
@@ -346,15 +387,15 @@ def test_update_with_a_stale_version_is_a_conflict(tx_session: Session) -> None:
 
 
 @pytest.mark.parametrize(
-    ("award", "accepted"),
+    ("award", "why"),
     [
-        ("49999.99", False),  # below the 50,000 already scheduled in tranches
-        ("50000", True),
-        ("50000.01", False),  # above the call's maximum
+        ("49999.99", "is below the €50,000.00 already scheduled in tranches"),
+        ("50000", None),
+        ("50000.01", "exceeds the call's maximum of €50,000.00"),
     ],
 )
 def test_award_stays_between_scheduled_tranches_and_call_maximum(
-    tx_session: Session, award: str, accepted: bool
+    tx_session: Session, award: str, why: str | None
 ) -> None:
     project = f.project_in(tx_session, ProjectStatus.ACTIVE, awarded_amount=Decimal("45000"))
     f.tranche_in(tx_session, TrancheStatus.SCHEDULED, tranches.tranches_of(tx_session, project)[0])
@@ -362,13 +403,13 @@ def test_award_stays_between_scheduled_tranches_and_call_maximum(
     f.tranche(tx_session, project, "5000")
     update = ProjectUpdate(awarded_amount=Decimal(award))
 
-    if accepted:
+    if why is None:
         projects.update_project(tx_session, SYSTEM, project, update)
         assert project.awarded_amount == Decimal(award)
     else:
         with pytest.raises(Invalid) as refused:
             projects.update_project(tx_session, SYSTEM, project, update)
-        assert refused.value.field == "awarded_amount"
+        assert (refused.value.field, refused.value.reason) == ("awarded_amount", why)
         tx_session.refresh(project)
         assert project.awarded_amount == Decimal("50000")
 
@@ -380,6 +421,224 @@ def test_cancelled_tranches_do_not_hold_the_award(tx_session: Session) -> None:
     projects.update_project(tx_session, SYSTEM, project, ProjectUpdate(awarded_amount=20000))
 
     assert project.awarded_amount == Decimal("20000")
+
+
+def _unchanged(session: Session, project: Project) -> tuple[Any, ...]:
+    """What a refused edit must leave as it was, audit trail included."""
+    session.refresh(project)
+    return (
+        project.planned_start,
+        project.planned_end,
+        project.awarded_amount,
+        project.country,
+        project.version,
+        _project_events(session, project),
+    )
+
+
+# The call opens on 2025-01-01 and the programme ends on 2027-12-31.
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        pytest.param(
+            {"planned_start": dt.date(2024, 12, 31)},
+            "planned_start",
+            "must not be before the call opens (2025-01-01)",
+            id="start before the call opens",
+        ),
+        pytest.param(
+            {"planned_end": dt.date(2028, 1, 1)},
+            "planned_end",
+            "must not be after the programme ends (2027-12-31)",
+            id="end after the programme ends",
+        ),
+        pytest.param(
+            {"awarded_amount": Decimal("50000.01")},
+            "awarded_amount",
+            "exceeds the call's maximum of €50,000.00",
+            id="award above the call's maximum",
+        ),
+    ],
+)
+def test_an_edit_is_held_to_the_terms_of_the_call(
+    tx_session: Session, change: dict[str, Any], field: str, reason: str
+) -> None:
+    project = f.project(tx_session, awarded_amount=Decimal("40000"))
+    before = _unchanged(tx_session, project)
+
+    with pytest.raises(Invalid) as refused:
+        projects.update_project(tx_session, SYSTEM, project, ProjectUpdate(**change))
+
+    assert (refused.value.field, refused.value.reason) == (field, reason)
+    assert _unchanged(tx_session, project) == before
+
+
+def test_an_edit_within_the_terms_of_the_call_applies(tx_session: Session) -> None:
+    project = f.project(tx_session, awarded_amount=Decimal("40000"))
+
+    projects.update_project(
+        tx_session,
+        SYSTEM,
+        project,
+        ProjectUpdate(
+            planned_start=dt.date(2025, 1, 1),
+            planned_end=dt.date(2027, 12, 31),
+            awarded_amount=Decimal("50000"),
+        ),
+    )
+
+    tx_session.refresh(project)
+    assert (project.planned_start, project.planned_end, project.awarded_amount) == (
+        dt.date(2025, 1, 1),
+        dt.date(2027, 12, 31),
+        Decimal("50000"),
+    )
+
+
+# The project runs from 2026-01-01 to 2026-12-31. Each change passes ProjectUpdate on its
+# own but breaks a rule once merged with the rest of the project.
+# case: change, what the message says, field, value
+BAD_EDITS: dict[str, tuple[dict[str, Any], str, str, str]] = {
+    "end before start": (
+        {"planned_end": dt.date(2025, 12, 31)},
+        "must not be before planned_start",
+        "planned_end",
+        "2025-12-31",
+    ),
+    "unknown country": (
+        {"country": "XX"},
+        "not an ISO 3166-1 alpha-2 country code",
+        "country",
+        "XX",
+    ),
+    "fraction of a cent": (
+        {"awarded_amount": Decimal("100.001")},
+        "more than 2 decimal places",
+        "awarded_amount",
+        "100.001",
+    ),
+    "negative award": ({"awarded_amount": Decimal("-1")}, "is negative", "awarded_amount", "-1"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_EDITS))
+def test_a_bad_edit_is_invalid_and_changes_nothing(tx_session: Session, case: str) -> None:
+    change, problem, _, _ = BAD_EDITS[case]
+    project = f.project(tx_session)
+    before = _unchanged(tx_session, project)
+
+    with pytest.raises(Invalid, match=problem):  # not a pydantic ValidationError
+        projects.update_project(tx_session, SYSTEM, project, ProjectUpdate(**change))
+
+    assert _unchanged(tx_session, project) == before
+
+
+@pytest.mark.parametrize("case", list(BAD_EDITS))
+def test_a_bad_edit_names_the_field_and_the_value(tx_session: Session, case: str) -> None:
+    change, _, field, value = BAD_EDITS[case]
+    project = f.project(tx_session)
+
+    with pytest.raises(Invalid) as refused:
+        projects.update_project(tx_session, SYSTEM, project, ProjectUpdate(**change))
+
+    assert (refused.value.field, str(refused.value.value)) == (field, value)
+
+
+# Moving the project's period: its open milestones must still fall inside it. The project
+# runs from 2026-01-01 to 2026-12-31; milestone 1 is due 2026-03-31, milestone 2 2026-11-30.
+
+
+def _with_two_milestones(session: Session) -> tuple[Project, list[Any]]:
+    project = f.project_in(session, ProjectStatus.ACTIVE)
+    f.milestone(session, project, title="Final report", due_date=dt.date(2026, 11, 30))
+    return project, milestones.milestones_of(session, project)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "value", "reason"),
+    [
+        pytest.param(
+            {"planned_start": dt.date(2026, 4, 1)},
+            "planned_start",
+            "2026-04-01",
+            "milestone 1 is due on 2026-03-31, outside the new period; re-plan it first",
+            id="start after milestone 1",
+        ),
+        pytest.param(
+            {"planned_end": dt.date(2026, 11, 29)},
+            "planned_end",
+            "2026-11-29",
+            "milestone 2 is due on 2026-11-30, outside the new period; re-plan it first",
+            id="end before milestone 2",
+        ),
+    ],
+)
+def test_a_new_period_may_not_strand_an_open_milestone(
+    tx_session: Session, change: dict[str, Any], field: str, value: str, reason: str
+) -> None:
+    project, _ = _with_two_milestones(tx_session)
+    before = _unchanged(tx_session, project)
+
+    with pytest.raises(Invalid) as refused:
+        projects.update_project(tx_session, SYSTEM, project, ProjectUpdate(**change))
+
+    assert (refused.value.field, refused.value.value, refused.value.reason) == (
+        field,
+        value,
+        reason,
+    )
+    assert _unchanged(tx_session, project) == before
+
+
+def test_a_new_period_may_start_and_end_on_milestone_due_dates(tx_session: Session) -> None:
+    project, _ = _with_two_milestones(tx_session)
+
+    projects.update_project(
+        tx_session,
+        SYSTEM,
+        project,
+        ProjectUpdate(planned_start=dt.date(2026, 3, 31), planned_end=dt.date(2026, 11, 30)),
+    )
+
+    tx_session.refresh(project)
+    assert (project.planned_start, project.planned_end) == (
+        dt.date(2026, 3, 31),
+        dt.date(2026, 11, 30),
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "replanned", "blocks"),
+    [
+        (MilestoneStatus.PLANNED, False, True),
+        (MilestoneStatus.IN_PROGRESS, False, True),
+        (MilestoneStatus.SUBMITTED, False, True),
+        (MilestoneStatus.RETURNED, False, True),
+        (MilestoneStatus.PLANNED, True, False),
+        (MilestoneStatus.ACCEPTED, False, False),
+        (MilestoneStatus.CANCELLED, False, False),
+    ],
+    ids=["planned", "in progress", "submitted", "returned", "re-planned", "accepted", "cancelled"],
+)
+def test_which_milestones_hold_the_period_in_place(
+    tx_session: Session, status: MilestoneStatus, replanned: bool, blocks: bool
+) -> None:
+    project, (first, _) = _with_two_milestones(tx_session)
+    if replanned:
+        milestones.replan_milestone(tx_session, SYSTEM, first, dt.date(2026, 3, 15), REASON)
+    f.milestone_in(tx_session, status, first)
+    later = ProjectUpdate(planned_start=dt.date(2026, 4, 1))
+
+    if blocks:
+        with pytest.raises(Invalid, match="milestone 1 is due on 2026-03-31") as refused:
+            projects.update_project(tx_session, SYSTEM, project, later)
+        assert refused.value.field == "planned_start"
+        tx_session.refresh(project)
+        assert project.planned_start == START
+    else:
+        projects.update_project(tx_session, SYSTEM, project, later)
+        tx_session.refresh(project)
+        assert project.planned_start == dt.date(2026, 4, 1)
 
 
 def test_sector_shares_must_add_up_to_100(tx_session: Session) -> None:

@@ -58,6 +58,9 @@ def test_tranches_are_scheduled_up_to_the_award(tx_session: Session) -> None:
         _schedule(tx_session, project, amount=Decimal("0.01"))
 
     assert refused.value.field == "amount"
+    assert refused.value.reason == (
+        "tranches would total €50,000.01, more than the award of €50,000.00"
+    )
     assert projects.tranche_total(tx_session, project) == Decimal("50000")
 
 
@@ -203,6 +206,9 @@ def test_the_paid_total_never_exceeds_the_award(tx_session: Session) -> None:
         _pay(tx_session, ts[1], paid_amount=Decimal("15000.01"))
 
     assert refused.value.field == "paid_amount"
+    assert refused.value.reason == (
+        "payments would total €50,000.01, more than the award of €50,000.00"
+    )
     assert ts[1].status == TrancheStatus.APPROVED
     assert tranches.paid_total(tx_session, project.id) == Decimal("35000")
 

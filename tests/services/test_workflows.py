@@ -29,9 +29,9 @@ from tests.factories import REASON, TODAY
 SPEC: dict[str, dict[str, dict[str, str]]] = {
     "project": {
         "draft": {"start_contracting": "contracting", "cancel": "cancelled"},
-        "contracting": {"activate": "active", "suspend": "suspended", "cancel": "cancelled"},
+        "contracting": {"activate": "active", "cancel": "cancelled"},
         "active": {"finalise": "finalising", "suspend": "suspended", "cancel": "cancelled"},
-        "finalising": {"close": "closed", "suspend": "suspended", "cancel": "cancelled"},
+        "finalising": {"close": "closed", "cancel": "cancelled"},
         "suspended": {"resume": "active", "cancel": "cancelled"},
         "closed": {},
         "cancelled": {},
@@ -200,13 +200,20 @@ def test_step_needing_a_reason_keeps_it(
         ("progress update", "draft", "accept"),
     ],
 )
-def test_unknown_step_is_refused_like_a_wrong_one(
+def test_unknown_step_is_refused_with_every_step_of_the_workflow(
     tx_session: Session, entity: str, state: str, step: str
 ) -> None:
     obj = BUILD[entity](tx_session, state)
+    events = _audit_count(tx_session)
 
     with pytest.raises(InvalidTransition) as refused:
         _advance(tx_session, entity, obj, step, REASON)
 
-    assert list(refused.value.allowed) == sorted(SPEC[entity][state])
+    every_step = sorted(STEPS[entity])
+    assert list(refused.value.allowed) == every_step
+    assert str(refused.value) == (
+        f"A {entity} has no step {step!r}; its steps are: {', '.join(every_step)}."
+    )
+    tx_session.refresh(obj)
     assert obj.status == state
+    assert _audit_count(tx_session) == events
