@@ -73,18 +73,18 @@ def pg_cluster() -> Iterator[pg.Cluster]:
         cluster.stop()
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest, tmp_path: Path, settings: Settings) -> Iterator[Engine]:
-    """A migrated, empty database of its own for each test, on each engine."""
-    if request.param == "sqlite":
-        path = tmp_path / "grants.db"
+def migrated_engine(
+    request: pytest.FixtureRequest, kind: str, folder: Path, name: str, settings: Settings
+) -> Iterator[Engine]:
+    """Yield an engine on a new, migrated database of ``kind``; drop it afterwards."""
+    if kind == "sqlite":
+        path = folder / f"{name}.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         engine = db.make_engine(f"sqlite:///{path}", settings)
         yield engine
         engine.dispose()
         return
     cluster: pg.Cluster = request.getfixturevalue("pg_cluster")
-    name = f"test_{os.getpid()}_{next(_database_numbers)}"
     admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE grants_template'))
@@ -94,6 +94,13 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, settings: Settings) -
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path, settings: Settings) -> Iterator[Engine]:
+    """A migrated, empty database of its own for each test, on each engine."""
+    name = f"test_{os.getpid()}_{next(_database_numbers)}"
+    yield from migrated_engine(request, request.param, tmp_path, name, settings)
 
 
 @pytest.fixture

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
-from grants import db
 from grants.config import Settings, get_settings
-from tests import pg
-from tests.conftest import ENGINES
+from tests.conftest import ENGINES, migrated_engine
 
 
 @pytest.fixture(scope="session", params=ENGINES)
@@ -22,24 +19,8 @@ def shared_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, settings: Settings
 ) -> Iterator[Engine]:
     """One migrated database per engine for the whole run, for ``tx_session``."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("shared") / "grants.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        engine = db.make_engine(f"sqlite:///{path}", settings)
-        yield engine
-        engine.dispose()
-        return
-    cluster: pg.Cluster = request.getfixturevalue("pg_cluster")
-    name = f"shared_{os.getpid()}"
-    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE grants_template'))
-    engine = db.make_engine(cluster.url(name), settings)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    folder = tmp_path_factory.mktemp("shared")
+    yield from migrated_engine(request, request.param, folder, f"shared_{os.getpid()}", settings)
 
 
 @pytest.fixture
