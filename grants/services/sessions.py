@@ -21,6 +21,7 @@ from grants.services.common import get_or_404, writes
 from grants.services.errors import Invalid, NotAllowed
 
 log = logging.getLogger("grants.auth")
+TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 def token_hash(raw: str) -> str:
@@ -140,7 +141,7 @@ def touch(session: Session, session_id: int, now: dt.datetime) -> None:
         update(UserSession)
         .where(
             col(UserSession.id) == session_id,
-            col(UserSession.last_seen_at) < now - dt.timedelta(minutes=1),
+            col(UserSession.last_seen_at) < now - TOUCH_EVERY,
         )
         .values(last_seen_at=now)
     )

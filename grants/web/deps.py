@@ -88,7 +88,7 @@ def current(request: Request) -> tuple[User, UserSession, Principal] | None:
             if resolved:
                 user, user_session = resolved
                 found = (user, user_session, principal_for(session, user))
-        if found:
+        if found and now() - found[1].last_seen_at >= sessions.TOUCH_EVERY:
             with db.write_session(engine_of(request)) as session:
                 sessions.touch(session, found[1].id, now())
     request.state.signed_in = found
