@@ -20,7 +20,7 @@ from grants.models import AuditAction, AuditEvent, LoginAttempt, Project, UserSe
 ACTOR_KEY = "grants_actor"
 REASON_KEY = "grants_audit_reason"
 SKIPPED_FIELDS = frozenset({"version", "created_at", "updated_at", "last_used_at", "last_login_at"})
-SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "stored_name"})
 BINARY_FIELDS = frozenset({"pdf"})
 # Sign-ins are logged, not audited: they are not changes to the programme's records.
 UNAUDITED = (AuditEvent, UserSession, LoginAttempt)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     )
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_account_total: int = Field(default=50, ge=1)
     login_max_failures_per_client: int = Field(default=30, ge=1)
 
     @field_validator("database_url")

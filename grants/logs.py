@@ -19,6 +19,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         line.update({key: getattr(record, key) for key in FIELDS if hasattr(record, key)})
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
 
 

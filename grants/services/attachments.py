@@ -143,3 +143,8 @@ def disposition(attachment: Attachment) -> str:
     """Return a Content-Disposition that downloads the file under its (safe) name."""
     ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "_")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"
+
+
+def discard(attachment: Attachment) -> None:
+    """Remove the stored file of an attachment whose record is being rolled back."""
+    (storage_dir() / attachment.stored_name).unlink(missing_ok=True)

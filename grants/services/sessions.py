@@ -9,7 +9,8 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grants.config import Settings
@@ -47,18 +48,21 @@ class SignIn:
         return self.raw_token is not None
 
 
-def _failures(session: Session, column: object, value: str, since: dt.datetime) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(
-                column == value,
-                col(LoginAttempt.succeeded).is_(False),
-                LoginAttempt.at >= since,
-            )
-        ).one()
-    )
+def _failures(
+    session: Session, email: str, client: str, since: dt.datetime
+) -> tuple[int, int, int]:
+    """Return recent failures for this account from this client, for the account, and for
+    the client."""
+    failed = (col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.at) >= since)
+    this_account, this_client = col(LoginAttempt.email) == email, col(LoginAttempt.client) == client
+    row = session.execute(
+        sa_select(
+            func.sum(case((this_account & this_client, 1), else_=0)),
+            func.sum(case((this_account, 1), else_=0)),
+            func.sum(case((this_client, 1), else_=0)),
+        ).where(*failed, this_account | this_client)
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 def sign_in(
@@ -67,18 +71,19 @@ def sign_in(
     """Check the credentials and open a session; every attempt is recorded.
 
     Unknown email and wrong password get the same answer and take the same time. After too
-    many failures for one account or from one client within the window, the answer is to
-    wait until the window has passed, so a guesser cannot lock a real user out for long.
+    many failures within the window (for the account from this client, for the account from
+    anywhere, much higher, or from this client), the answer is to wait until the window has
+    passed. Guessing from one address therefore does not lock the real user out elsewhere.
     """
     email = email.strip().lower()[:254]
     client = client[:64]
     window = dt.timedelta(minutes=settings.login_window_minutes)
     since = now - window
+    pair, account, from_client = _failures(session, email, client, since)
     if (
-        _failures(session, LoginAttempt.email, email, since)
-        >= settings.login_max_failures_per_account
-        or _failures(session, LoginAttempt.client, client, since)
-        >= settings.login_max_failures_per_client
+        pair >= settings.login_max_failures_per_account
+        or account >= settings.login_max_failures_per_account_total
+        or from_client >= settings.login_max_failures_per_client
     ):
         log.warning("login throttled", extra={"event": "login_throttled", "client": client})
         return SignIn(retry_after=int(window.total_seconds()))

@@ -121,5 +121,6 @@ def install(app: FastAPI) -> None:
                 "method": request.method,
                 "error": type(error).__name__,
             },
+            exc_info=error,
         )
         return render(request, 500, _("The error was logged; please try again later."))

@@ -71,16 +71,11 @@ def submit_milestone(
 ) -> Response:
     """Attach the evidence file, if any, and submit the milestone for review."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
+    files = []
     if evidence is not None and evidence.filename:
-        attachments.attach(
-            db,
-            principal,
-            milestone,
-            evidence.filename,
-            evidence.file.read(attachments.MAX_BYTES + 1),
-        )
-    milestones.advance_milestone(
-        db, principal, milestone, "submit", today=today(settings_of(request))
+        files.append((evidence.filename, evidence.file.read(attachments.MAX_BYTES + 1)))
+    milestones.submit_with_evidence(
+        db, principal, milestone, files, today=today(settings_of(request))
     )
     return RedirectResponse(f"/projects/{milestone.project_id}", status_code=303)
 

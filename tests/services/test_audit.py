@@ -209,6 +209,16 @@ def test_password_hashes_never_reach_the_audit_trail(tx_session: Session) -> Non
     assert "$argon2" not in everything
 
 
+def test_where_a_file_is_stored_never_reaches_the_audit_trail(tx_session: Session) -> None:
+    milestone = f.milestone_in(tx_session, MilestoneStatus.PLANNED)
+    attachment = attachments.attach(tx_session, SYSTEM, milestone, "proof.pdf", PDF)
+
+    [event] = _events(tx_session, entity="attachment")
+    assert event.changes["stored_name"] == "<redacted>"
+    assert event.changes["filename"] == "proof.pdf"
+    assert attachment.stored_name not in json.dumps(event.changes)
+
+
 def test_writing_a_row_outside_the_services_is_refused(tx_session: Session) -> None:
     tx_session.add(Organisation(ref="ROGUE", name="Rogue", kind=OrganisationKind.CSO, country="TN"))
 
