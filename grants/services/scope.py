@@ -3,6 +3,8 @@
 Admins see everything; grant managers the projects of the programmes their organisation
 manages; donors those of the programmes they fund; partners (editors and viewers) the projects
 their organisation implements. Draft progress updates stay with the organisation writing them.
+Issued reports follow their scope: a project report goes with its project, a portfolio report
+to the programme's managers and donors.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from grants.models import (
     Attachment,
     AuditEvent,
     Call,
+    IssuedReport,
     PartnerRole,
     Programme,
     ProgrammeFunder,
     ProgressUpdate,
     Project,
     ProjectPartner,
+    ReportScope,
     ReviewStatus,
 )
 from grants.services.access import Principal
@@ -39,8 +43,12 @@ def _calls_of_programmes(programme_condition: ColumnElement[bool]) -> Any:
     )
 
 
-def programme_condition(principal: Principal) -> ColumnElement[bool]:
-    """Return the condition on Programme rows the principal may see."""
+def programme_condition(principal: Principal, *, as_partner: bool = True) -> ColumnElement[bool]:
+    """Return the condition on Programme rows the principal may see.
+
+    With ``as_partner=False`` only management and funding count: partners see their own
+    projects, not the programme's portfolio.
+    """
     if principal.is_admin:
         return true()
     conditions = []
@@ -54,7 +62,7 @@ def programme_condition(principal: Principal) -> ColumnElement[bool]:
                 )
             )
         )
-    if principal.partner_org_ids:
+    if as_partner and principal.partner_org_ids:
         conditions.append(
             col(Programme.id).in_(
                 select(Call.programme_id)
@@ -112,6 +120,14 @@ def _condition(principal: Principal, model: type[SQLModel]) -> ColumnElement[boo
         )
     if model is Project:
         return project_condition(principal)
+    if model is IssuedReport:
+        portfolio = select(Programme.id).where(programme_condition(principal, as_partner=False))
+        return or_(
+            (col(IssuedReport.scope) == ReportScope.PROJECT)
+            & col(IssuedReport.scope_id).in_(visible_project_ids(principal)),
+            (col(IssuedReport.scope) != ReportScope.PROJECT)
+            & col(IssuedReport.programme_id).in_(portfolio),
+        )
     condition: ColumnElement[bool] = col(model.project_id).in_(visible_project_ids(principal))  # type: ignore[attr-defined]
     if model is ProgressUpdate and not principal.is_admin:
         condition = condition & or_(

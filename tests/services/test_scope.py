@@ -11,17 +11,21 @@ from sqlmodel import Session, SQLModel
 
 from grants.models import (
     Call,
+    IssuedReport,
     Milestone,
     OrganisationKind,
     PartnerRole,
     Programme,
     ProgressUpdate,
     Project,
+    ReportKind,
+    ReportScope,
     Role,
     Tranche,
 )
 from grants.services import programmes, progress, scope
 from grants.services.access import SYSTEM, Principal
+from grants.services.common import writes
 from grants.services.errors import NotFound
 from tests import factories as f
 
@@ -149,3 +153,45 @@ def test_history_is_in_order_with_authors_and_in_scope(tx_session: Session, worl
     } == {"contracting", "active"}
     with pytest.raises(NotFound):
         scope.project_history(tx_session, world.principals["stranger"], world.own.id)
+
+
+@writes
+def _store(session: Session, principal: Principal, row: SQLModel) -> None:
+    session.add(row)
+
+
+def _issue(session: Session, project: Project, scope_kind: ReportScope) -> int:
+    """An issued report row (issuing itself is the reporting layer's job)."""
+    programme = f.programme_of(session, project)
+    is_project = scope_kind == ReportScope.PROJECT
+    report = IssuedReport(
+        kind=ReportKind.PROJECT if is_project else ReportKind.PORTFOLIO,
+        scope=scope_kind,
+        scope_id=project.id if is_project else programme.id,
+        programme_id=programme.id,
+        as_of=dt.date(2026, 6, 30),
+        filename="report.pdf",
+        pdf=b"%PDF-1.7",
+        sha256=f"{project.id:0>2}{scope_kind.value:0>62}"[:64],
+    )
+    _store(session, SYSTEM, report)
+    return report.id
+
+
+SEES_PORTFOLIO = {"admin": True, "manager": True, "donor": True}
+
+
+@pytest.mark.parametrize("who", sorted(SEES_OWN))
+def test_issued_reports_follow_their_scope(tx_session: Session, world: World, who: str) -> None:
+    project_report = _issue(tx_session, world.own, ReportScope.PROJECT)
+    portfolio_report = _issue(tx_session, world.own, ReportScope.PROGRAMME)
+    principal = world.principals[who]
+    for ident, expected in (
+        (project_report, SEES_OWN[who]),
+        (portfolio_report, SEES_PORTFOLIO.get(who, False)),
+    ):
+        if expected:
+            assert scope.get_visible(tx_session, principal, IssuedReport, ident)
+        else:
+            with pytest.raises(NotFound):
+                scope.get_visible(tx_session, principal, IssuedReport, ident)
