@@ -14,9 +14,12 @@ from grants.models import (
     Organisation,
     OrganisationCreate,
     OrganisationKind,
+    PartnerRole,
     Programme,
     ProgrammeCreate,
     ProgrammeFunder,
+    Project,
+    ProjectPartner,
 )
 from grants.services.access import Principal, manages_programme
 from grants.services.common import checked_amount, checked_currency, get_by_key, get_or_404, writes
@@ -123,3 +126,13 @@ def objectives_of(session: Session, call: Call) -> list[Objective]:
             select(Objective).where(Objective.call_id == call.id).order_by(col(Objective.code))
         ).all()
     )
+
+
+def partners_of(session: Session, project: Project) -> list[tuple[ProjectPartner, Organisation]]:
+    """Return the project's partners with their organisations, lead first."""
+    rows = session.exec(
+        select(ProjectPartner, Organisation)
+        .join(Organisation, col(Organisation.id) == col(ProjectPartner.organisation_id))
+        .where(ProjectPartner.project_id == project.id)
+    ).all()
+    return sorted(rows, key=lambda row: (row[0].role != PartnerRole.LEAD, row[1].name))

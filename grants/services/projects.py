@@ -48,7 +48,6 @@ from grants.services.rules import (
     require_open,
     tranche_total,
 )
-from grants.services.scope import visible
 from grants.services.workflow import PROJECT
 
 
@@ -388,18 +387,3 @@ def advance_project(
     project.status_reason = reason if transition.needs_reason else None
     session.add(project)
     return project
-
-
-def list_visible(session: Session, principal: Principal) -> list[Project]:
-    """Return the projects the principal may see, by reference."""
-    return list(session.exec(visible(principal, Project).order_by(col(Project.reference))).all())
-
-
-def partners_of(session: Session, project: Project) -> list[tuple[ProjectPartner, Organisation]]:
-    """Return the project's partners with their organisations, lead first."""
-    rows = session.exec(
-        select(ProjectPartner, Organisation)
-        .join(Organisation, col(Organisation.id) == col(ProjectPartner.organisation_id))
-        .where(ProjectPartner.project_id == project.id)
-    ).all()
-    return sorted(rows, key=lambda row: (row[0].role != PartnerRole.LEAD, row[1].name))

@@ -189,3 +189,8 @@ def project_history(session: Session, principal: Principal, project_id: int) -> 
         ).all()
         if event.entity_id not in hidden.get(event.entity, set())
     ]
+
+
+def visible_projects(session: Session, principal: Principal) -> list[Project]:
+    """Return the projects the principal may see, by reference."""
+    return list(session.exec(visible(principal, Project).order_by(col(Project.reference))).all())

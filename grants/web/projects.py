@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from grants.config import today
 from grants.models import Attachment, Milestone, Project
-from grants.services import attachments, facts, milestones, projects, scope
+from grants.services import attachments, facts, milestones, programmes, scope
 from grants.web.deps import CsrfProtected, ReadDB, SignedIn, WriteDB, current, settings_of
 from grants.web.templating import templates
 
@@ -21,7 +21,7 @@ router = APIRouter()
 def project_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """List the projects the signed-in user may see."""
     return templates().TemplateResponse(
-        request, "projects.html", {"projects": projects.list_visible(db, principal)}
+        request, "projects.html", {"projects": scope.visible_projects(db, principal)}
     )
 
 
@@ -36,7 +36,7 @@ def project_page(request: Request, project_id: int, principal: SignedIn, db: Rea
         "project.html",
         {
             "project": project,
-            "partners": projects.partners_of(db, project),
+            "partners": programmes.partners_of(db, project),
             "milestones": [
                 (m, facts.days_late(m, day)) for m in milestones.milestones_of(db, project)
             ],

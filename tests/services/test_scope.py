@@ -110,13 +110,11 @@ def _row_of(session: Session, project: Project, model: type[SQLModel]) -> int:
 
 
 def test_the_project_list_holds_only_what_is_in_scope(tx_session: Session, world: World) -> None:
-    from grants.services import projects
-
-    assert [p.id for p in projects.list_visible(tx_session, world.principals["lead editor"])] == [
+    assert [p.id for p in scope.visible_projects(tx_session, world.principals["lead editor"])] == [
         world.own.id
     ]
-    assert projects.list_visible(tx_session, world.principals["stranger"]) == []
-    assert len(projects.list_visible(tx_session, world.principals["admin"])) == 2
+    assert scope.visible_projects(tx_session, world.principals["stranger"]) == []
+    assert len(scope.visible_projects(tx_session, world.principals["admin"])) == 2
 
 
 def test_a_draft_update_stays_with_the_organisation_writing_it(
