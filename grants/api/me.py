@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from grants.api.deps import ApiPrincipal
 from grants.models import User
+from grants.services.common import get_or_404
 from grants.web.deps import ReadDB
 
 router = APIRouter()
@@ -23,8 +24,7 @@ class Me(BaseModel):
 @router.get("/me", response_model=Me)
 def me(principal: ApiPrincipal, db: ReadDB) -> Me:
     """Return the token owner's identity and the organisations of each of their roles."""
-    user = db.get(User, principal.user_id)
-    assert user is not None
+    user = get_or_404(db, User, principal.user_id or 0, "User")
     return Me(
         id=user.id,
         email=user.email,

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from grants.config import get_settings
 from grants.i18n import _
@@ -126,17 +126,6 @@ def attach(
 def read_attachment(attachment: Attachment) -> bytes:
     """Return the stored bytes of ``attachment``."""
     return (storage_dir() / attachment.stored_name).read_bytes()
-
-
-def of_project(session: Session, project: Project) -> list[Attachment]:
-    """Return the project's attachments, newest first."""
-    return list(
-        session.exec(
-            select(Attachment)
-            .where(Attachment.project_id == project.id)
-            .order_by(col(Attachment.uploaded_at).desc())
-        ).all()
-    )
 
 
 def disposition(attachment: Attachment) -> str:

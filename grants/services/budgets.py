@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from grants.i18n import _
 from grants.models import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate, Project
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, writes
 from grants.services.errors import Invalid
-from grants.services.rules import check_project_money, require_open, require_reporting
+from grants.services.rules import check_project_money, require_open, require_reporting, rows_of
 
 
 @writes
@@ -69,10 +69,4 @@ def record_expense(
 
 def budget_lines_of(session: Session, project: Project) -> list[BudgetLine]:
     """Return the project's budget lines by code."""
-    return list(
-        session.exec(
-            select(BudgetLine)
-            .where(BudgetLine.project_id == project.id)
-            .order_by(col(BudgetLine.code))
-        ).all()
-    )
+    return rows_of(session, BudgetLine, project, BudgetLine.code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from grants.i18n import _
 from grants.models import (
@@ -21,7 +21,7 @@ from grants.services import attachments
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.rules import check_version, require_open, require_reporting
+from grants.services.rules import check_version, require_open, require_reporting, rows_of
 from grants.services.workflow import MILESTONE, Actor
 
 FINAL = frozenset({MilestoneStatus.ACCEPTED, MilestoneStatus.CANCELLED})
@@ -193,13 +193,7 @@ def advance_milestone(
 
 def milestones_of(session: Session, project: Project) -> list[Milestone]:
     """Return the project's milestones in order."""
-    return list(
-        session.exec(
-            select(Milestone)
-            .where(Milestone.project_id == project.id)
-            .order_by(col(Milestone.position))
-        ).all()
-    )
+    return rows_of(session, Milestone, project, Milestone.position)
 
 
 def submit_with_evidence(

@@ -58,11 +58,6 @@ def create_programme(session: Session, principal: Principal, data: ProgrammeCrea
     return programme
 
 
-def programme_by_code(session: Session, code: str) -> Programme:
-    """Return the programme with code ``code``; raise ``NotFound``."""
-    return get_by_key(session, Programme, Programme.code, code, "Programme")
-
-
 @writes
 def add_funder(
     session: Session,
@@ -112,20 +107,6 @@ def create_call(
     for code, title in objectives.items():
         session.add(Objective(call_id=call.id, code=code, title=title))
     return call
-
-
-def call_by_code(session: Session, code: str) -> Call:
-    """Return the call with code ``code``; raise ``NotFound``."""
-    return get_by_key(session, Call, Call.code, code, "Call")
-
-
-def objectives_of(session: Session, call: Call) -> list[Objective]:
-    """Return the call's objectives in code order."""
-    return list(
-        session.exec(
-            select(Objective).where(Objective.call_id == call.id).order_by(col(Objective.code))
-        ).all()
-    )
 
 
 def partners_of(session: Session, project: Project) -> list[tuple[ProjectPartner, Organisation]]:

@@ -35,7 +35,6 @@ from grants.services.access import Principal, manages_programme, require_manager
 from grants.services.common import (
     checked_amount,
     checked_currency,
-    get_by_key,
     get_or_404,
     note_reason,
     require_reason,
@@ -49,11 +48,6 @@ from grants.services.rules import (
     tranche_total,
 )
 from grants.services.workflow import PROJECT
-
-
-def project_by_reference(session: Session, reference: str) -> Project:
-    """Return the project with ``reference``; raise ``NotFound``."""
-    return get_by_key(session, Project, Project.reference, reference, "Project")
 
 
 @writes

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from grants.i18n import _
 from grants.models import Project, ProjectStatus, Tranche, TrancheStatus
 from grants.services.common import checked_amount
 from grants.services.errors import Conflict, Invalid
 from grants.services.workflow import REPORTING_OPEN
+
+M = TypeVar("M", bound=SQLModel)
 
 CLOSED_STATES = frozenset({ProjectStatus.CLOSED, ProjectStatus.CANCELLED})
 
@@ -67,3 +70,9 @@ def tranche_total(session: Session, project: Project) -> Decimal:
         )
     ).one()
     return Decimal(total)
+
+
+def rows_of(session: Session, model: type[M], project: Project, order: Any) -> list[M]:
+    """Return the ``model`` rows belonging to ``project``, sorted by ``order``."""
+    query = select(model).where(model.project_id == project.id)  # type: ignore[attr-defined]
+    return list(session.exec(query.order_by(col(order))).all())

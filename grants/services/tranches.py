@@ -21,7 +21,13 @@ from grants.models import (
 from grants.services.access import Principal, require_manager
 from grants.services.common import checked_amount, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
-from grants.services.rules import check_project_money, check_version, require_open, tranche_total
+from grants.services.rules import (
+    check_project_money,
+    check_version,
+    require_open,
+    rows_of,
+    tranche_total,
+)
 from grants.services.workflow import REPORTING_OPEN, TRANCHE
 
 
@@ -200,11 +206,7 @@ def _pay(
 
 def tranches_of(session: Session, project: Project) -> list[Tranche]:
     """Return the project's tranches in order."""
-    return list(
-        session.exec(
-            select(Tranche).where(Tranche.project_id == project.id).order_by(col(Tranche.position))
-        ).all()
-    )
+    return rows_of(session, Tranche, project, Tranche.position)
 
 
 def gates_of(session: Session, project: Project) -> dict[int, list[int]]:
