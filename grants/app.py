@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from grants import __version__, db, logs
-from grants.api import me
+from grants.api import admin, delivery, docs, finance, me, programmes, results
 from grants.api import projects as api_projects
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
@@ -32,9 +32,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     errors.install(app)
-    app.include_router(system.router)
-    app.include_router(auth.router)
-    app.include_router(projects.router)
-    app.include_router(me.router, prefix="/api/v1", tags=["account"])
-    app.include_router(api_projects.router, prefix="/api/v1", tags=["projects"])
+    for router in (system.router, auth.router, projects.router):
+        app.include_router(router, include_in_schema=False)
+    for router, tag in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1", tags=[tag])
+    docs.install(app)
     return app
+
+
+API_ROUTERS = [
+    (me.router, "account"),
+    (programmes.router, "programmes"),
+    (api_projects.router, "projects"),
+    (delivery.router, "milestones and tranches"),
+    (finance.router, "budgets and expenses"),
+    (results.router, "indicators, progress and evidence"),
+    (admin.router, "users and issued reports"),
+]

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_account_total: int = Field(default=50, ge=1)
     login_max_failures_per_client: int = Field(default=30, ge=1)
+    api_docs: bool | None = Field(
+        default=None, description="Serve /api/docs; by default everywhere but production."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -46,6 +49,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql+psycopg:// URL")
         return value
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether the interactive API docs are served."""
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
 
     def check_production(self) -> None:
         """Raise ``RuntimeError`` when production runs with a default or weak secret key."""

@@ -1,55 +1,170 @@
-"""Projects, milestones, their history and evidence files over the API, within scope."""
+"""Projects: the list with its filters, one project, its partners, workflow and history."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+import datetime as dt
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from grants.api.common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Ident,
+    IfMatch,
+    Page,
+    PageParams,
+    Today,
+    add_steps,
+    matching,
+    one,
+    page_of,
+)
 from grants.api.deps import ApiPrincipal
-from grants.config import today
+from grants.api.schemas import PartnerIn, ProjectIn, ProjectPatch, ReasonIn
 from grants.models import (
-    Attachment,
     AuditEventRead,
-    Milestone,
-    MilestoneRead,
+    Organisation,
+    PartnerRole,
     Project,
+    ProjectCreate,
+    ProjectPartner,
     ProjectRead,
 )
-from grants.services import milestones, scope
-from grants.web.deps import ReadDB, WriteDB, settings_of
-from grants.web.projects import attachment_response
+from grants.services import programmes, projects, scope, search
+from grants.services.access import Principal
+from grants.services.listing import page_of_list
+from grants.services.workflow import PROJECT
+from grants.web.deps import ReadDB, WriteDB
 
-router = APIRouter()
+router = APIRouter(responses=READ_ERRORS)
+
+
+class PartnerRead(BaseModel):
+    """An organisation's part in a project."""
+
+    id: int
+    project_id: int
+    organisation_id: int
+    organisation_ref: str
+    organisation_name: str
+    role: PartnerRole
+
+
+@router.get("/projects", response_model=Page[ProjectRead])
+def list_projects(
+    request: Request,
+    principal: ApiPrincipal,
+    db: ReadDB,
+    day: Today,
+    filters: Annotated[search.ProjectFilters, Query()],
+    paging: PageParams,
+) -> Page[ProjectRead]:
+    """List the projects you may see, filtered and sorted."""
+    return page_of(request, search.projects(db, principal, filters, paging, day), ProjectRead)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectRead)
-def get_project(project_id: int, principal: ApiPrincipal, db: ReadDB) -> Project:
-    """Return one project the token's owner may see."""
-    return scope.get_visible(db, principal, Project, project_id)
+def get_project(
+    request: Request, response: Response, project_id: Ident, principal: ApiPrincipal, db: ReadDB
+) -> ProjectRead:
+    """Return one project."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    return one(request, response, project, ProjectRead)
 
 
-@router.get("/projects/{project_id}/history", response_model=list[AuditEventRead])
-def get_history(project_id: int, principal: ApiPrincipal, db: ReadDB) -> list[object]:
-    """Return the project's audit trail, oldest first."""
-    return list(scope.project_history(db, principal, project_id))
+@router.post("/projects", response_model=ProjectRead, status_code=201, responses=WRITE_ERRORS)
+def create_project(
+    request: Request, response: Response, body: ProjectIn, principal: ApiPrincipal, db: WriteDB
+) -> ProjectRead:
+    """Create a draft project with its lead grantee (the programme's grant manager)."""
+    lead = search.visible_organisation(db, principal, body.lead_organisation_id)
+    data = ProjectCreate.model_validate(body.model_dump(exclude={"lead_organisation_id"}))
+    project = projects.create_project(db, principal, data, lead)
+    return one(request, response, project, ProjectRead)
 
 
-@router.get("/milestones/{milestone_id}", response_model=MilestoneRead)
-def get_milestone(milestone_id: int, principal: ApiPrincipal, db: ReadDB) -> Milestone:
-    """Return one milestone the token's owner may see."""
-    return scope.get_visible(db, principal, Milestone, milestone_id)
+@router.patch("/projects/{project_id}", response_model=ProjectRead, responses=WRITE_ERRORS)
+def patch_project(
+    request: Request,
+    response: Response,
+    project_id: Ident,
+    body: ProjectPatch,
+    principal: ApiPrincipal,
+    db: WriteDB,
+    if_match: IfMatch,
+) -> ProjectRead:
+    """Change a project's terms (its grant manager, while it is open)."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    version = matching(project, ProjectRead, if_match)
+    project = projects.update_project(db, principal, project, body, version)
+    return one(request, response, project, ProjectRead)
 
 
-@router.post("/milestones/{milestone_id}/submit", response_model=MilestoneRead)
-def submit(request: Request, milestone_id: int, principal: ApiPrincipal, db: WriteDB) -> Milestone:
-    """Submit a milestone for review (its evidence must already be attached)."""
-    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
-    return milestones.advance_milestone(
-        db, principal, milestone, "submit", today=today(settings_of(request))
+def _take(
+    db: Session,
+    principal: Principal,
+    project: Project,
+    step: str,
+    day: dt.date,
+    body: ReasonIn | None,
+    version: int | None,
+) -> Project:
+    reason = body.reason if body else None
+    return projects.advance_project(
+        db, principal, project, step, today=day, reason=reason, expected_version=version
     )
 
 
-@router.get("/attachments/{attachment_id}/content")
-def get_attachment(attachment_id: int, principal: ApiPrincipal, db: ReadDB) -> Response:
-    """Download an evidence file of a project the token's owner may see."""
-    return attachment_response(scope.get_visible(db, principal, Attachment, attachment_id))
+add_steps(router, workflow=PROJECT, path="projects", model=Project, read=ProjectRead, take=_take)
+
+
+@router.get("/projects/{project_id}/partners", response_model=Page[PartnerRead])
+def list_partners(
+    request: Request, project_id: Ident, principal: ApiPrincipal, db: ReadDB, paging: PageParams
+) -> Page[PartnerRead]:
+    """List the project's partners, lead first."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    rows = [
+        _partner(partner, organisation)
+        for partner, organisation in programmes.partners_of(db, project)
+    ]
+    return page_of(request, page_of_list(rows, paging), PartnerRead)
+
+
+@router.post(
+    "/projects/{project_id}/partners",
+    response_model=PartnerRead,
+    status_code=201,
+    responses=WRITE_ERRORS,
+)
+def add_partner(
+    project_id: Ident, body: PartnerIn, principal: ApiPrincipal, db: WriteDB
+) -> PartnerRead:
+    """Add an organisation to the project in a role (the project's grant manager)."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    organisation = search.visible_organisation(db, principal, body.organisation_id)
+    partner = projects.add_partner(db, principal, project, organisation, body.role)
+    return _partner(partner, organisation)
+
+
+def _partner(partner: ProjectPartner, organisation: Organisation) -> PartnerRead:
+    return PartnerRead(
+        id=partner.id,
+        project_id=partner.project_id,
+        organisation_id=organisation.id,
+        organisation_ref=organisation.ref,
+        organisation_name=organisation.name,
+        role=partner.role,
+    )
+
+
+@router.get("/projects/{project_id}/history", response_model=Page[AuditEventRead])
+def get_history(
+    request: Request, project_id: Ident, principal: ApiPrincipal, db: ReadDB, paging: PageParams
+) -> Page[AuditEventRead]:
+    """Return the project's audit trail, oldest first: who changed what, when and why."""
+    events = scope.project_history(db, principal, project_id)
+    return page_of(request, page_of_list(events, paging), AuditEventRead)

@@ -85,6 +85,7 @@ from grants.models.records import (
     AuditEvent,
     AuditEventRead,
     IssuedReport,
+    IssuedReportRead,
 )
 from grants.models.results import (
     Attachment,
@@ -133,6 +134,7 @@ __all__ = [
     "IndicatorValueCreate",
     "IndicatorValueRead",
     "IssuedReport",
+    "IssuedReportRead",
     "LoginAttempt",
     "Membership",
     "Milestone",

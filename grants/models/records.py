@@ -60,3 +60,20 @@ class AuditEventRead(SQLModel):
     changes: dict[str, Any]
     reason: str | None
     project_id: int | None
+
+
+class IssuedReportRead(SQLModel):
+    """An issued report's record; the PDF itself is downloaded separately."""
+
+    id: int
+    kind: ReportKind
+    scope: ReportScope
+    scope_id: int
+    programme_id: int
+    period_start: dt.date | None
+    as_of: dt.date
+    parameters: dict[str, Any]
+    filename: str
+    sha256: str
+    issued_by_id: int | None
+    issued_at: dt.datetime

@@ -128,10 +128,11 @@ def read_attachment(attachment: Attachment) -> bytes:
     return (storage_dir() / attachment.stored_name).read_bytes()
 
 
-def disposition(attachment: Attachment) -> str:
+def disposition(attachment: Attachment | str) -> str:
     """Return a Content-Disposition that downloads the file under its (safe) name."""
-    ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"
+    name = attachment if isinstance(attachment, str) else attachment.filename
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def discard(attachment: Attachment) -> None:

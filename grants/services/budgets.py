@@ -7,11 +7,25 @@ import datetime as dt
 from sqlmodel import Session
 
 from grants.i18n import _
-from grants.models import BudgetLine, BudgetLineCreate, Expense, ExpenseCreate, Project
+from grants.models import (
+    BudgetLine,
+    BudgetLineCreate,
+    BudgetLineUpdate,
+    Expense,
+    ExpenseCreate,
+    ExpenseUpdate,
+    Project,
+)
 from grants.services.access import Principal, require_manager, require_partner_editor
-from grants.services.common import get_or_404, writes
-from grants.services.errors import Invalid
-from grants.services.rules import check_project_money, require_open, require_reporting, rows_of
+from grants.services.common import apply_changes, get_or_404, writes
+from grants.services.errors import Invalid, NotAllowed
+from grants.services.rules import (
+    check_project_money,
+    check_version,
+    require_open,
+    require_reporting,
+    rows_of,
+)
 
 
 @writes
@@ -46,15 +60,7 @@ def record_expense(
     if line.project_id != project.id:
         raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))
     check_project_money(project, "amount", data.amount, data.currency)
-    if data.spent_on > today:
-        raise Invalid("spent_on", data.spent_on.isoformat(), _("must not be in the future"))
-    start = project.actual_start or project.planned_start
-    if data.spent_on < start:
-        raise Invalid(
-            "spent_on",
-            data.spent_on.isoformat(),
-            _("must not be before the project started ({start})").format(start=start),
-        )
+    _check_spent_on(project, data.spent_on, today)
     expense = Expense.model_validate(
         data,
         update={
@@ -67,6 +73,81 @@ def record_expense(
     return expense
 
 
+@writes
+def update_budget_line(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    line: BudgetLine,
+    data: BudgetLineUpdate,
+    expected_version: int | None = None,
+) -> BudgetLine:
+    """Apply the fields set in ``data`` to a budget line of an open project."""
+    require_manager(session, principal, project)
+    check_version(line, expected_version)
+    require_open(project)
+    apply_changes(line, BudgetLineCreate, data.model_dump(exclude_unset=True))
+    check_project_money(project, "amount", line.amount, line.currency)
+    session.add(line)
+    return line
+
+
+def _own_expense(
+    session: Session, principal: Principal, project: Project, expense: Expense
+) -> None:
+    organisation_id = require_partner_editor(session, principal, project, expense.organisation_id)
+    if organisation_id != expense.organisation_id:
+        raise NotAllowed(_("Only the organisation that recorded an expense may change it."))
+    require_reporting(project)
+
+
+@writes
+def update_expense(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    expense: Expense,
+    data: ExpenseUpdate,
+    *,
+    today: dt.date,
+    expected_version: int | None = None,
+) -> Expense:
+    """Correct an expense (its own organisation's editors, while reporting is open)."""
+    _own_expense(session, principal, project, expense)
+    check_version(expense, expected_version)
+    apply_changes(expense, ExpenseCreate, data.model_dump(exclude_unset=True))
+    check_project_money(project, "amount", expense.amount, expense.currency)
+    _check_spent_on(project, expense.spent_on, today)
+    session.add(expense)
+    return expense
+
+
+@writes
+def delete_expense(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    expense: Expense,
+    expected_version: int | None = None,
+) -> None:
+    """Delete an expense recorded by mistake (its own organisation, while reporting)."""
+    _own_expense(session, principal, project, expense)
+    check_version(expense, expected_version)
+    session.delete(expense)
+
+
 def budget_lines_of(session: Session, project: Project) -> list[BudgetLine]:
     """Return the project's budget lines by code."""
     return rows_of(session, BudgetLine, project, BudgetLine.code)
+
+
+def _check_spent_on(project: Project, spent_on: dt.date, today: dt.date) -> None:
+    if spent_on > today:
+        raise Invalid("spent_on", spent_on.isoformat(), _("must not be in the future"))
+    start = project.actual_start or project.planned_start
+    if spent_on < start:
+        raise Invalid(
+            "spent_on",
+            spent_on.isoformat(),
+            _("must not be before the project started ({start})").format(start=start),
+        )

@@ -17,7 +17,7 @@ from grants.audit import ACTOR_KEY, REASON_KEY, note_reason
 from grants.i18n import _
 from grants.models.base import check_amount, check_currency
 from grants.services.access import Principal
-from grants.services.errors import Conflict, Invalid, NotFound
+from grants.services.errors import Conflict, Invalid, NotFound, Stale
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,6 +25,7 @@ M = TypeVar("M", bound=SQLModel)
 
 __all__ = [
     "WRITERS",
+    "apply_changes",
     "checked_amount",
     "checked_currency",
     "flush",
@@ -66,7 +67,7 @@ def flush(session: Session, reason: str | None = None) -> None:
     try:
         session.flush()
     except StaleDataError as error:
-        raise Conflict(
+        raise Stale(
             _("Someone else changed this record meanwhile; reload and try again.")
         ) from error
     except IntegrityError as error:
@@ -123,6 +124,13 @@ def checked_amount(field: str, amount: Decimal, currency: str) -> Decimal:
         return check_amount(Decimal(amount), currency)
     except ValueError as error:
         raise Invalid(field, amount, str(error)) from error
+
+
+def apply_changes(obj: SQLModel, model: type[SQLModel], changes: dict[str, Any]) -> None:
+    """Validate ``obj`` with ``changes`` as a whole ``model``, then set the changed fields."""
+    merged = validated(model, {**obj.model_dump(), **changes})
+    for key in changes:
+        setattr(obj, key, getattr(merged, key))
 
 
 def validated(model: type[M], data: dict[str, Any]) -> M:

@@ -36,6 +36,10 @@ class Conflict(DomainError):
     """The object changed since it was read, or the change clashes with another row."""
 
 
+class Stale(Conflict):
+    """The object changed since the caller read it (a stale version or ETag)."""
+
+
 class Invalid(DomainError):
     """A value breaks a rule; ``field`` and ``value`` name it."""
 

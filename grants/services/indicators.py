@@ -5,11 +5,18 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from grants.i18n import _
-from grants.models import Indicator, IndicatorCreate, IndicatorValue, IndicatorValueCreate, Project
+from grants.models import (
+    Indicator,
+    IndicatorCreate,
+    IndicatorUpdate,
+    IndicatorValue,
+    IndicatorValueCreate,
+    Project,
+)
 from grants.services.access import Principal, require_manager, require_partner_editor
-from grants.services.common import get_or_404, writes
+from grants.services.common import apply_changes, get_or_404, writes
 from grants.services.errors import Invalid
-from grants.services.rules import require_open, require_reporting
+from grants.services.rules import check_version, require_open, require_reporting
 
 
 @writes
@@ -20,6 +27,24 @@ def add_indicator(
     require_manager(session, principal, project)
     require_open(project)
     indicator = Indicator.model_validate(data, update={"project_id": project.id})
+    session.add(indicator)
+    return indicator
+
+
+@writes
+def update_indicator(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    indicator: Indicator,
+    data: IndicatorUpdate,
+    expected_version: int | None = None,
+) -> Indicator:
+    """Apply the fields set in ``data`` to an indicator of an open project."""
+    require_manager(session, principal, project)
+    check_version(indicator, expected_version)
+    require_open(project)
+    apply_changes(indicator, IndicatorCreate, data.model_dump(exclude_unset=True))
     session.add(indicator)
     return indicator
 

@@ -10,20 +10,31 @@ from grants.i18n import _
 from grants.models import (
     Call,
     CallCreate,
+    CallUpdate,
     Objective,
     Organisation,
     OrganisationCreate,
     OrganisationKind,
+    OrganisationUpdate,
     PartnerRole,
     Programme,
     ProgrammeCreate,
     ProgrammeFunder,
+    ProgrammeUpdate,
     Project,
     ProjectPartner,
 )
 from grants.services.access import Principal, manages_programme
-from grants.services.common import checked_amount, checked_currency, get_by_key, get_or_404, writes
+from grants.services.common import (
+    apply_changes,
+    checked_amount,
+    checked_currency,
+    get_by_key,
+    get_or_404,
+    writes,
+)
 from grants.services.errors import Invalid, NotAllowed
+from grants.services.rules import check_version
 
 
 def _require_admin(principal: Principal) -> None:
@@ -106,6 +117,79 @@ def create_call(
     session.flush()
     for code, title in objectives.items():
         session.add(Objective(call_id=call.id, code=code, title=title))
+    return call
+
+
+@writes
+def update_organisation(
+    session: Session,
+    principal: Principal,
+    organisation: Organisation,
+    data: OrganisationUpdate,
+    expected_version: int | None = None,
+) -> Organisation:
+    """Apply the fields set in ``data`` to ``organisation`` (admins and grant managers)."""
+    if not (principal.is_admin or principal.manager_org_ids):
+        raise NotAllowed(_("Only an administrator or a grant manager may edit organisations."))
+    check_version(organisation, expected_version)
+    apply_changes(organisation, OrganisationCreate, data.model_dump(exclude_unset=True))
+    session.add(organisation)
+    return organisation
+
+
+@writes
+def update_programme(
+    session: Session,
+    principal: Principal,
+    programme: Programme,
+    data: ProgrammeUpdate,
+    expected_version: int | None = None,
+) -> Programme:
+    """Apply the fields set in ``data`` to ``programme`` (its grant manager or an admin)."""
+    if not manages_programme(principal, programme):
+        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    check_version(programme, expected_version)
+    changes = data.model_dump(exclude_unset=True)
+    apply_changes(programme, ProgrammeCreate, changes)
+    if {"start_date", "end_date"} & changes.keys():
+        outside = session.exec(
+            select(Call.code).where(
+                Call.programme_id == programme.id,
+                (col(Call.opens_on) < programme.start_date)
+                | (col(Call.closes_on) > programme.end_date),
+            )
+        ).first()
+        if outside is not None:
+            raise Invalid(
+                "start_date",
+                programme.start_date.isoformat(),
+                _("call {code} would fall outside the programme").format(code=outside),
+            )
+    session.add(programme)
+    return programme
+
+
+@writes
+def update_call(
+    session: Session,
+    principal: Principal,
+    call: Call,
+    data: CallUpdate,
+    expected_version: int | None = None,
+) -> Call:
+    """Apply the fields set in ``data`` to ``call`` (the programme's grant manager)."""
+    programme = get_or_404(session, Programme, call.programme_id, "Programme")
+    if not manages_programme(principal, programme):
+        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    check_version(call, expected_version)
+    apply_changes(call, CallCreate, data.model_dump(exclude_unset=True))
+    if call.opens_on < programme.start_date or call.closes_on > programme.end_date:
+        raise Invalid(
+            "opens_on",
+            call.opens_on.isoformat(),
+            _("a call must open and close within its programme"),
+        )
+    session.add(call)
     return call
 
 

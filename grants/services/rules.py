@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 from grants.i18n import _
 from grants.models import Project, ProjectStatus, Tranche, TrancheStatus
 from grants.services.common import checked_amount
-from grants.services.errors import Conflict, Invalid
+from grants.services.errors import Conflict, Invalid, Stale
 from grants.services.workflow import REPORTING_OPEN
 
 M = TypeVar("M", bound=SQLModel)
@@ -20,10 +20,10 @@ CLOSED_STATES = frozenset({ProjectStatus.CLOSED, ProjectStatus.CANCELLED})
 
 
 def check_version(obj: object, expected: int | None) -> None:
-    """Raise ``Conflict`` when ``expected`` is given and the row's version differs."""
+    """Raise ``Stale`` when ``expected`` is given and the row's version differs."""
     current = getattr(obj, "version", None)
     if expected is not None and expected != current:
-        raise Conflict(
+        raise Stale(
             _(
                 "This record was changed by someone else (version {current}, you had "
                 "{expected}); reload and try again."

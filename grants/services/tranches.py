@@ -13,10 +13,12 @@ from grants.models import (
     Milestone,
     MilestoneStatus,
     Project,
+    ProjectStatus,
     Tranche,
     TrancheCreate,
     TrancheGate,
     TrancheStatus,
+    TrancheUpdate,
 )
 from grants.services.access import Principal, require_manager
 from grants.services.common import checked_amount, note_reason, require_reason, writes
@@ -85,6 +87,44 @@ def add_tranche(
         TrancheGate(tranche_id=tranche.id, milestone_id=m, project_id=project.id)
         for m in sorted(gates)
     )
+    return tranche
+
+
+@writes
+def update_tranche(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    tranche: Tranche,
+    data: TrancheUpdate,
+    expected_version: int | None = None,
+) -> Tranche:
+    """Re-plan a scheduled tranche's date, or, before activation, its amount."""
+    require_manager(session, principal, project)
+    check_version(tranche, expected_version)
+    require_open(project)
+    if tranche.status != TrancheStatus.SCHEDULED:
+        raise Conflict(_("Only a scheduled tranche can be changed."))
+    changes = data.model_dump(exclude_unset=True)
+    if "amount" in changes and changes["amount"] != tranche.amount:
+        if project.status not in {ProjectStatus.DRAFT, ProjectStatus.CONTRACTING}:
+            raise Invalid(
+                "amount", changes["amount"], _("amounts are fixed once the project is active")
+            )
+        check_project_money(project, "amount", changes["amount"], tranche.currency)
+        total = tranche_total(session, project) - tranche.amount + changes["amount"]
+        if total > project.awarded_amount:
+            raise Invalid(
+                "amount",
+                changes["amount"],
+                _("tranches would total {total}, more than the award of {award}").format(
+                    total=format_money(total, project.currency),
+                    award=format_money(project.awarded_amount, project.currency),
+                ),
+            )
+    for key, value in changes.items():
+        setattr(tranche, key, value)
+    session.add(tranche)
     return tranche
 
 

@@ -10,10 +10,11 @@ from sqlmodel import Session, select
 
 from grants.config import get_settings
 from grants.i18n import _
-from grants.models import Membership, Organisation, Role, User, UserCreate
+from grants.models import Membership, Organisation, Role, User, UserCreate, UserUpdate
 from grants.services.access import Principal
 from grants.services.common import get_by_key, writes
 from grants.services.errors import Invalid, NotAllowed
+from grants.services.rules import check_version
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
@@ -172,6 +173,26 @@ def create_user(
 def user_by_email(session: Session, email: str) -> User:
     """Return the user with ``email``; raise ``NotFound``."""
     return get_by_key(session, User, User.email, email.strip().lower(), "User")
+
+
+@writes
+def update_user(
+    session: Session,
+    principal: Principal,
+    user: User,
+    data: UserUpdate,
+    expected_version: int | None = None,
+) -> User:
+    """Change a user's name or language (administrators, or the user themself)."""
+    if not (principal.is_admin or principal.user_id == user.id):
+        raise NotAllowed(_("Only an administrator or the user may do this."))
+    check_version(user, expected_version)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise Invalid(key, None, _("must not be empty"))
+        setattr(user, key, value.strip())
+    session.add(user)
+    return user
 
 
 @writes

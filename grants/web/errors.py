@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from grants.services.errors import (
     InvalidTransition,
     NotAllowed,
     NotFound,
+    Stale,
     TooLarge,
 )
 from grants.web import headers
@@ -40,21 +42,30 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Too large",
     422: "Invalid input",
+    428: "Precondition required",
     429: "Too many attempts",
     500: "Something went wrong",
 }
 
 
-def render(request: Request, status: int, message: str) -> Response:
-    """Return the error as problem+json for the API, as a page for everyone else."""
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def render(request: Request, status: int, message: str, **extra: Any) -> Response:
+    """Return the error as problem+json for the API, as a page for everyone else.
+
+    ``extra`` adds members to the problem document: ``errors`` (one per field) and
+    ``allowed`` (the workflow steps allowed from the current state).
+    """
     title = _(TITLES.get(status, "Error"))
-    if request.url.path.startswith("/api/"):
+    if is_api(request):
+        problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
         response: Response = JSONResponse(
-            {"type": "about:blank", "title": title, "status": status, "detail": message},
-            status_code=status,
-            media_type="application/problem+json",
+            problem | extra, status_code=status, media_type="application/problem+json"
         )
     else:
         response = templates().TemplateResponse(
@@ -66,12 +77,35 @@ def render(request: Request, status: int, message: str) -> Response:
     return headers.apply(request, response)
 
 
+MAX_ERRORS = 50
+
+
+def _field_error(item: Any) -> dict[str, str]:
+    """Return one validation error as ``{field, location, message}``, dotted path first."""
+    location = [str(part) for part in item.get("loc", ())]
+    where = location[0] if location else "body"
+    field = ".".join(location[1:]) or where
+    message = str(item.get("msg", "")).removeprefix("Value error, ")
+    return {"field": field, "location": where, "message": message}
+
+
+def _details(error: DomainError) -> dict[str, Any]:
+    """Return the problem members that say which field was wrong or which steps remain."""
+    if isinstance(error, Invalid):
+        return {"errors": [{"field": error.field, "location": "body", "message": error.reason}]}
+    if isinstance(error, InvalidTransition):
+        return {"allowed": list(error.allowed)}
+    return {}
+
+
 def install(app: FastAPI) -> None:
     """Register the error handlers on ``app``."""
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+        if isinstance(error, Stale) and is_api(request):
+            status = 412
         if status in {403, 404}:
             log.info(
                 "denied",
@@ -82,8 +116,9 @@ def install(app: FastAPI) -> None:
                     "reason": type(error).__name__,
                 },
             )
-        message = error.message if status != 404 else _("This page does not exist.")
-        return render(request, status, message)
+        if status == 404:
+            return render(request, 404, _("This page does not exist."))
+        return render(request, status, error.message, **_details(error))
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _error: SignInRequired) -> Response:
@@ -107,9 +142,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        first = error.errors()[0] if error.errors() else {}
-        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or _("request")
-        return render(request, 422, f"{field}: {first.get('msg', _('invalid'))}")
+        errors = [_field_error(item) for item in error.errors()]
+        first = errors[0] if errors else {"field": _("request"), "message": _("invalid")}
+        return render(
+            request, 422, f"{first['field']}: {first['message']}", errors=errors[:MAX_ERRORS]
+        )
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:

@@ -28,7 +28,7 @@ RULES: dict[Callable[..., Any], str] = {
     signed_in: "SignedIn",
     api_principal: "api_principal",
 }
-PUBLIC_MOUNTS = {"/static"}  # static files: the stylesheet, public by design
+PUBLIC_MOUNTS = {"/static", "/api/docs/assets"}  # stylesheets and scripts, public by design
 EXISTING_ID = "1"
 
 

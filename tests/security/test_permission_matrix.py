@@ -62,7 +62,7 @@ WEB_READS = {
 }
 API_READS = {
     "project": "/api/v1/projects/{project}",
-    "project history": "/api/v1/projects/{project}/history",
+    "project history": "/api/v1/projects/{project}/history?limit=200",
     "milestone": "/api/v1/milestones/{milestone}",
     "attachment content": "/api/v1/attachments/{attachment}/content",
 }
@@ -162,7 +162,8 @@ def test_api_reads_are_scoped(
         elif action == "milestone":
             assert response.json()["id"] == targets[target].milestone
         elif action == "project history":
-            assert {event["project_id"] for event in response.json()} == {targets[target].project}
+            events = response.json()["items"]
+            assert {event["project_id"] for event in events} == {targets[target].project}
         else:
             assert response.headers["content-disposition"].startswith("attachment;")
     else:
@@ -306,7 +307,7 @@ def test_another_organisations_draft_update_is_not_reachable(
     client = api(app, make_token(demo.engine, email))
     page = browser.get(f"/projects/{project}")
     history = browser.get(f"/projects/{project}/history")
-    events = client.get(f"/api/v1/projects/{project}/history").json()
+    events = client.get(f"/api/v1/projects/{project}/history?limit=200").json()["items"]
     assert page.status_code == history.status_code == 200, "the project stays visible"
     assert events, "and so does its history"
     leaks = [
@@ -348,7 +349,9 @@ def test_the_drafting_organisation_still_reaches_its_draft(
     assert browser.get(f"/attachments/{evidence}").status_code == 200
     assert "draft-notes.txt" in browser.get(f"/projects/{project}").text
     events = (
-        api(app, make_token(demo.engine, email)).get(f"/api/v1/projects/{project}/history").json()
+        api(app, make_token(demo.engine, email))
+        .get(f"/api/v1/projects/{project}/history?limit=200")
+        .json()["items"]
     )
     assert any(_is(e, "progress_update", draft) for e in events)
     assert any(_is(e, "attachment", evidence) for e in events)

@@ -1,0 +1,164 @@
+"""User accounts (administrators only) and issued reports, whose PDF never changes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from grants.api.common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Ident,
+    IfMatch,
+    OptionalIfMatch,
+    Page,
+    PageParams,
+    matching,
+    one,
+    page_of,
+)
+from grants.api.deps import ApiPrincipal
+from grants.api.schemas import UserIn, UserPatch
+from grants.i18n import _
+from grants.models import (
+    IssuedReport,
+    IssuedReportRead,
+    Organisation,
+    User,
+    UserCreate,
+    UserRead,
+    utcnow,
+)
+from grants.services import attachments, scope, search, sessions, users
+from grants.services.access import Principal
+from grants.services.common import get_or_404
+from grants.services.errors import NotAllowed
+from grants.web.deps import ReadDB, WriteDB
+
+router = APIRouter(responses=READ_ERRORS)
+ADMIN_ERRORS = WRITE_ERRORS
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise NotAllowed(_("Only an administrator may manage user accounts."))
+
+
+@router.get("/users", response_model=Page[UserRead], responses={403: WRITE_ERRORS[403]})
+def list_users(
+    request: Request,
+    principal: ApiPrincipal,
+    db: ReadDB,
+    filters: Annotated[search.UserFilters, Query()],
+    paging: PageParams,
+) -> Page[UserRead]:
+    """List user accounts (administrators)."""
+    _require_admin(principal)
+    return page_of(request, search.users(db, filters, paging), UserRead)
+
+
+@router.get("/users/{user_id}", response_model=UserRead, responses={403: WRITE_ERRORS[403]})
+def get_user(
+    request: Request, response: Response, user_id: Ident, principal: ApiPrincipal, db: ReadDB
+) -> UserRead:
+    """Return one user account (administrators)."""
+    _require_admin(principal)
+    return one(request, response, get_or_404(db, User, user_id, "User"), UserRead)
+
+
+@router.post("/users", response_model=UserRead, status_code=201, responses=ADMIN_ERRORS)
+def create_user(
+    request: Request, response: Response, body: UserIn, principal: ApiPrincipal, db: WriteDB
+) -> UserRead:
+    """Create a user with one role, in an organisation unless the role is admin."""
+    _require_admin(principal)
+    organisation = (
+        get_or_404(db, Organisation, body.organisation_id, "Organisation")
+        if body.organisation_id
+        else None
+    )
+    data = UserCreate.model_validate(body.model_dump(exclude={"role", "organisation_id"}))
+    user = users.create_user(db, principal, data, body.role, organisation)
+    return one(request, response, user, UserRead)
+
+
+@router.patch("/users/{user_id}", response_model=UserRead, responses=ADMIN_ERRORS)
+def patch_user(
+    request: Request,
+    response: Response,
+    user_id: Ident,
+    body: UserPatch,
+    principal: ApiPrincipal,
+    db: WriteDB,
+    if_match: IfMatch,
+) -> UserRead:
+    """Change a user's name or language (administrators)."""
+    _require_admin(principal)
+    user = get_or_404(db, User, user_id, "User")
+    version = matching(user, UserRead, if_match)
+    return one(request, response, users.update_user(db, principal, user, body, version), UserRead)
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserRead, responses=ADMIN_ERRORS)
+def deactivate_user(
+    request: Request,
+    response: Response,
+    user_id: Ident,
+    principal: ApiPrincipal,
+    db: WriteDB,
+    expected: OptionalIfMatch,
+) -> UserRead:
+    """Stop a user signing in: end their sessions and revoke their API tokens."""
+    _require_admin(principal)
+    user = get_or_404(db, User, user_id, "User")
+    matching(user, UserRead, expected)
+    user = sessions.deactivate_user(db, principal, user, utcnow())
+    return one(request, response, user, UserRead)
+
+
+@router.get("/issued-reports", response_model=Page[IssuedReportRead])
+def list_issued_reports(
+    request: Request,
+    principal: ApiPrincipal,
+    db: ReadDB,
+    filters: Annotated[search.IssuedReportFilters, Query()],
+    paging: PageParams,
+) -> Page[IssuedReportRead]:
+    """List the issued reports you may download, newest first."""
+    rows = search.issued_reports(db, principal, filters, paging)
+    return page_of(request, rows, IssuedReportRead)
+
+
+@router.get("/issued-reports/{report_id}", response_model=IssuedReportRead)
+def get_issued_report(
+    request: Request, response: Response, report_id: Ident, principal: ApiPrincipal, db: ReadDB
+) -> IssuedReportRead:
+    """Return an issued report's record: kind, scope, period, sha256, who and when."""
+    report = scope.get_visible(db, principal, IssuedReport, report_id)
+    return one(request, response, report, IssuedReportRead)
+
+
+@router.get(
+    "/issued-reports/{report_id}/pdf",
+    responses={
+        200: {"description": "The frozen PDF.", "content": {"application/pdf": {}}},
+        304: {"description": "Not modified: `If-None-Match` holds the PDF's ETag."},
+    },
+)
+def download_issued_report(
+    request: Request, report_id: Ident, principal: ApiPrincipal, db: ReadDB
+) -> Response:
+    """Download the frozen PDF: the same bytes on every download, its ETag its sha256."""
+    report = scope.get_visible(db, principal, IssuedReport, report_id)
+    etag = f'"{report.sha256}"'
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(
+        report.pdf,
+        media_type="application/pdf",
+        headers={
+            "ETag": etag,
+            "Content-Disposition": attachments.disposition(report.filename),
+        },
+    )

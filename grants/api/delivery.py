@@ -1,0 +1,241 @@
+"""Milestones and payment tranches: lists, one object, creation, edits and workflow steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
+
+from grants.api.common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Ident,
+    IfMatch,
+    OptionalIfMatch,
+    Page,
+    PageParams,
+    Today,
+    add_steps,
+    matching,
+    one,
+    page_of,
+)
+from grants.api.deps import ApiPrincipal
+from grants.api.schemas import (
+    MilestoneIn,
+    MilestonePatch,
+    PaymentIn,
+    ReasonIn,
+    ReplanIn,
+    TrancheIn,
+    TranchePatch,
+)
+from grants.models import Milestone, MilestoneRead, Project, Tranche, TrancheRead
+from grants.services import milestones, scope, search, tranches
+from grants.services.access import Principal
+from grants.services.workflow import MILESTONE, TRANCHE
+from grants.web.deps import ReadDB, WriteDB
+
+router = APIRouter(responses=READ_ERRORS)
+
+
+@router.get("/milestones", response_model=Page[MilestoneRead])
+def list_milestones(
+    request: Request,
+    principal: ApiPrincipal,
+    db: ReadDB,
+    day: Today,
+    filters: Annotated[search.MilestoneFilters, Query()],
+    paging: PageParams,
+) -> Page[MilestoneRead]:
+    """List milestones of the projects you see: overdue, due in a window, by status..."""
+    rows = search.milestones(db, principal, filters, paging, day)
+    return page_of(request, rows, MilestoneRead)
+
+
+@router.get("/milestones/{milestone_id}", response_model=MilestoneRead)
+def get_milestone(
+    request: Request, response: Response, milestone_id: Ident, principal: ApiPrincipal, db: ReadDB
+) -> MilestoneRead:
+    """Return one milestone."""
+    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
+    return one(request, response, milestone, MilestoneRead)
+
+
+@router.post(
+    "/projects/{project_id}/milestones",
+    response_model=MilestoneRead,
+    status_code=201,
+    responses=WRITE_ERRORS,
+)
+def create_milestone(
+    request: Request,
+    response: Response,
+    project_id: Ident,
+    body: MilestoneIn,
+    principal: ApiPrincipal,
+    db: WriteDB,
+) -> MilestoneRead:
+    """Add a milestone at the end of the project's list (its grant manager)."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    milestone = milestones.add_milestone(db, principal, project, body)
+    return one(request, response, milestone, MilestoneRead)
+
+
+@router.patch("/milestones/{milestone_id}", response_model=MilestoneRead, responses=WRITE_ERRORS)
+def patch_milestone(
+    request: Request,
+    response: Response,
+    milestone_id: Ident,
+    body: MilestonePatch,
+    principal: ApiPrincipal,
+    db: WriteDB,
+    if_match: IfMatch,
+) -> MilestoneRead:
+    """Change an open milestone (its grant manager); a due date set here becomes the baseline
+    until the milestone is re-planned."""
+    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
+    version = matching(milestone, MilestoneRead, if_match)
+    milestone = milestones.update_milestone(db, principal, milestone, body, version)
+    return one(request, response, milestone, MilestoneRead)
+
+
+@router.post(
+    "/milestones/{milestone_id}/replan", response_model=MilestoneRead, responses=WRITE_ERRORS
+)
+def replan_milestone(
+    request: Request,
+    response: Response,
+    milestone_id: Ident,
+    body: ReplanIn,
+    principal: ApiPrincipal,
+    db: WriteDB,
+    expected: OptionalIfMatch,
+) -> MilestoneRead:
+    """Move an open milestone's due date with a reason, keeping its baseline date."""
+    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
+    version = matching(milestone, MilestoneRead, expected)
+    milestone = milestones.replan_milestone(
+        db, principal, milestone, body.due_date, body.reason, expected_version=version
+    )
+    return one(request, response, milestone, MilestoneRead)
+
+
+def _take_milestone(
+    db: Session,
+    principal: Principal,
+    milestone: Milestone,
+    step: str,
+    day: dt.date,
+    body: ReasonIn | None,
+    version: int | None,
+) -> Milestone:
+    reason = body.reason if body else None
+    return milestones.advance_milestone(
+        db, principal, milestone, step, today=day, reason=reason, expected_version=version
+    )
+
+
+add_steps(
+    router,
+    workflow=MILESTONE,
+    path="milestones",
+    model=Milestone,
+    read=MilestoneRead,
+    take=_take_milestone,
+)
+
+
+@router.get("/tranches", response_model=Page[TrancheRead])
+def list_tranches(
+    request: Request,
+    principal: ApiPrincipal,
+    db: ReadDB,
+    filters: Annotated[search.TrancheFilters, Query()],
+    paging: PageParams,
+) -> Page[TrancheRead]:
+    """List payment tranches of the projects you see."""
+    return page_of(request, search.tranches(db, principal, filters, paging), TrancheRead)
+
+
+@router.get("/tranches/{tranche_id}", response_model=TrancheRead)
+def get_tranche(
+    request: Request, response: Response, tranche_id: Ident, principal: ApiPrincipal, db: ReadDB
+) -> TrancheRead:
+    """Return one tranche."""
+    tranche = scope.get_visible(db, principal, Tranche, tranche_id)
+    return one(request, response, tranche, TrancheRead)
+
+
+@router.post(
+    "/projects/{project_id}/tranches",
+    response_model=TrancheRead,
+    status_code=201,
+    responses=WRITE_ERRORS,
+)
+def create_tranche(
+    request: Request,
+    response: Response,
+    project_id: Ident,
+    body: TrancheIn,
+    principal: ApiPrincipal,
+    db: WriteDB,
+) -> TrancheRead:
+    """Schedule a tranche gated by milestones of the project (its grant manager)."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    tranche = tranches.add_tranche(db, principal, project, body)
+    return one(request, response, tranche, TrancheRead)
+
+
+@router.patch("/tranches/{tranche_id}", response_model=TrancheRead, responses=WRITE_ERRORS)
+def patch_tranche(
+    request: Request,
+    response: Response,
+    tranche_id: Ident,
+    body: TranchePatch,
+    principal: ApiPrincipal,
+    db: WriteDB,
+    if_match: IfMatch,
+) -> TrancheRead:
+    """Re-plan a scheduled tranche's date, or before activation its amount."""
+    tranche = scope.get_visible(db, principal, Tranche, tranche_id)
+    version = matching(tranche, TrancheRead, if_match)
+    project = scope.get_visible(db, principal, Project, tranche.project_id)
+    tranche = tranches.update_tranche(db, principal, project, tranche, body, version)
+    return one(request, response, tranche, TrancheRead)
+
+
+def _take_tranche(
+    db: Session,
+    principal: Principal,
+    tranche: Tranche,
+    step: str,
+    day: dt.date,
+    body: ReasonIn | PaymentIn | None,
+    version: int | None,
+) -> Tranche:
+    payment = body if isinstance(body, PaymentIn) else PaymentIn()
+    return tranches.advance_tranche(
+        db,
+        principal,
+        tranche,
+        step,
+        today=day,
+        reason=body.reason if isinstance(body, ReasonIn) else None,
+        paid_amount=payment.paid_amount,
+        reference=payment.reference,
+        expected_version=version,
+    )
+
+
+add_steps(
+    router,
+    workflow=TRANCHE,
+    path="tranches",
+    model=Tranche,
+    read=TrancheRead,
+    take=_take_tranche,
+    bodies={"pay": PaymentIn},
+)

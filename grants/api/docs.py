@@ -1,0 +1,56 @@
+"""The OpenAPI 3.1 document and the interactive docs (Swagger UI, served from this site)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import fastapi_offline
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from grants.web.deps import Public, settings_of
+from grants.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+DESCRIPTION = """\
+The grants tracker's API: the same services and permissions as the web pages.
+
+* **Authentication**: `Authorization: Bearer <token>`; an administrator creates tokens
+  with `grants token create`.
+* **Scope**: you see what your role sees; anything else is 404.
+* **Lists** are pages: `limit` (up to 200), `offset`, `total` and the `next` page's URL.
+* **Concurrency**: every single-object GET returns an `ETag`; PATCH, PUT and DELETE need
+  it back in `If-Match` (428 without, 412 when the object changed meanwhile).
+* **Errors** are `application/problem+json` (RFC 9457) with `errors` per field.
+* **Money** is a decimal string with its ISO 4217 currency; dates are ISO 8601.
+"""
+
+
+@router.get("/api/v1/openapi.json")
+def openapi(request: Request, principal: Public) -> JSONResponse:
+    """The OpenAPI 3.1 description of the API."""
+    return JSONResponse(_api_only(request.app))
+
+
+def _api_only(app: FastAPI) -> dict[str, Any]:
+    schema = app.openapi()
+    schema["components"].setdefault("securitySchemes", {})
+    return schema
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def docs(request: Request, principal: Public) -> HTMLResponse:
+    """Interactive API docs; off when the setting says so (by default in production)."""
+    if not settings_of(request).docs_enabled:
+        raise HTTPException(404)
+    return templates().TemplateResponse(request, "api_docs.html")
+
+
+def install(app: FastAPI) -> None:
+    """Describe the API and serve the docs' assets."""
+    app.description = DESCRIPTION
+    app.mount("/api/docs/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
+    app.include_router(router)

@@ -1,0 +1,70 @@
+"""Pages of rows: a count and one page of a scoped, filtered, sorted select, in two queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+
+M = TypeVar("M", bound=SQLModel)
+
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A row id as clients send it: positive and within a 32-bit column."""
+
+
+class Paging(BaseModel):
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    """One page of rows and the number of rows on every page together."""
+
+    items: list[M]
+    total: int
+    paging: Paging
+
+
+class Filters(BaseModel):
+    """Filters from a request; unknown ones are refused rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sort: str = "id"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
+
+
+def ordering(model: type[SQLModel], sort: str) -> list[Any]:
+    """Return ORDER BY terms for ``sort`` (``name`` or ``-name``), with the id as tiebreak."""
+    column = col(getattr(model, sort.removeprefix("-")))
+    terms = [column.desc() if sort.startswith("-") else column.asc()]
+    if sort.removeprefix("-") != "id":
+        terms.append(col(model.id).asc())  # type: ignore[attr-defined]
+    return terms
+
+
+def page(session: Session, statement: Any, model: type[M], sort: str, paging: Paging) -> Page[M]:
+    """Return one page of ``statement``'s rows, sorted, and the total of all its rows."""
+    total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+    rows = session.exec(
+        statement.order_by(*ordering(model, sort)).limit(paging.limit).offset(paging.offset)
+    ).all()
+    return Page(items=list(rows), total=int(total), paging=paging)
+
+
+def page_of_list(rows: list[M], paging: Paging) -> Page[M]:
+    """Return one page of rows already in memory (short lists filtered in Python)."""
+    return Page(
+        items=rows[paging.offset : paging.offset + paging.limit], total=len(rows), paging=paging
+    )
