@@ -135,6 +135,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 304:
+            return headers.apply(request, Response(status_code=304, headers=error.headers))
         message = _("This page does not exist.") if error.status_code == 404 else str(error.detail)
         response = render(request, error.status_code, message)
         response.headers.update(error.headers or {})
