@@ -13,7 +13,6 @@ from grants.api.common import (
     IfMatch,
     OptionalIfMatch,
     Page,
-    PageParams,
     matching,
     one,
     page_of,
@@ -51,11 +50,10 @@ def list_users(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.UserFilters, Query()],
-    paging: PageParams,
 ) -> Page[UserRead]:
     """List user accounts (administrators)."""
     _require_admin(principal)
-    return page_of(request, search.users(db, filters, paging), UserRead)
+    return page_of(request, search.users(db, filters), UserRead)
 
 
 @router.get("/users/{user_id}", response_model=UserRead, responses={403: WRITE_ERRORS[403]})
@@ -123,10 +121,9 @@ def list_issued_reports(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.IssuedReportFilters, Query()],
-    paging: PageParams,
 ) -> Page[IssuedReportRead]:
     """List the issued reports you may download, newest first."""
-    rows = search.issued_reports(db, principal, filters, paging)
+    rows = search.issued_reports(db, principal, filters)
     return page_of(request, rows, IssuedReportRead)
 
 

@@ -15,7 +15,6 @@ from grants.api.common import (
     IfMatch,
     OptionalIfMatch,
     Page,
-    PageParams,
     Today,
     add_steps,
     matching,
@@ -48,10 +47,9 @@ def list_milestones(
     db: ReadDB,
     day: Today,
     filters: Annotated[search.MilestoneFilters, Query()],
-    paging: PageParams,
 ) -> Page[MilestoneRead]:
     """List milestones of the projects you see: overdue, due in a window, by status..."""
-    rows = search.milestones(db, principal, filters, paging, day)
+    rows = search.milestones(db, principal, filters, day)
     return page_of(request, rows, MilestoneRead)
 
 
@@ -154,10 +152,9 @@ def list_tranches(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.TrancheFilters, Query()],
-    paging: PageParams,
 ) -> Page[TrancheRead]:
     """List payment tranches of the projects you see."""
-    return page_of(request, search.tranches(db, principal, filters, paging), TrancheRead)
+    return page_of(request, search.tranches(db, principal, filters), TrancheRead)
 
 
 @router.get("/tranches/{tranche_id}", response_model=TrancheRead)

@@ -12,7 +12,6 @@ from grants.api.common import (
     Ident,
     IfMatch,
     Page,
-    PageParams,
     Today,
     matching,
     one,
@@ -33,10 +32,9 @@ def list_budget_lines(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.BudgetLineFilters, Query()],
-    paging: PageParams,
 ) -> Page[BudgetLineRead]:
     """List the budget lines of the projects you see."""
-    rows = search.budget_lines(db, principal, filters, paging)
+    rows = search.budget_lines(db, principal, filters)
     return page_of(request, rows, BudgetLineRead)
 
 
@@ -93,10 +91,9 @@ def list_expenses(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.ExpenseFilters, Query()],
-    paging: PageParams,
 ) -> Page[ExpenseRead]:
     """List the expenses recorded on the projects you see."""
-    return page_of(request, search.expenses(db, principal, filters, paging), ExpenseRead)
+    return page_of(request, search.expenses(db, principal, filters), ExpenseRead)
 
 
 @router.get("/expenses/{expense_id}", response_model=ExpenseRead)

@@ -12,7 +12,6 @@ from grants.api.common import (
     Ident,
     IfMatch,
     Page,
-    PageParams,
     matching,
     one,
     page_of,
@@ -46,10 +45,9 @@ def list_programmes(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.ProgrammeFilters, Query()],
-    paging: PageParams,
 ) -> Page[ProgrammeRead]:
     """List the programmes you manage, fund or take part in."""
-    return page_of(request, search.programmes(db, principal, filters, paging), ProgrammeRead)
+    return page_of(request, search.programmes(db, principal, filters), ProgrammeRead)
 
 
 @router.get("/programmes/{programme_id}", response_model=ProgrammeRead)
@@ -93,10 +91,9 @@ def list_calls(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.CallFilters, Query()],
-    paging: PageParams,
 ) -> Page[CallRead]:
     """List the calls of the programmes you see."""
-    return page_of(request, search.calls(db, principal, filters, paging), CallRead)
+    return page_of(request, search.calls(db, principal, filters), CallRead)
 
 
 @router.get("/calls/{call_id}", response_model=CallRead)
@@ -141,10 +138,9 @@ def list_organisations(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.OrganisationFilters, Query()],
-    paging: PageParams,
 ) -> Page[OrganisationRead]:
     """List organisations: the whole directory for managers, the ones you work with for others."""
-    rows = search.organisations(db, principal, filters, paging)
+    rows = search.organisations(db, principal, filters)
     return page_of(request, rows, OrganisationRead)
 
 

@@ -60,10 +60,9 @@ def list_projects(
     db: ReadDB,
     day: Today,
     filters: Annotated[search.ProjectFilters, Query()],
-    paging: PageParams,
 ) -> Page[ProjectRead]:
     """List the projects you may see, filtered and sorted."""
-    return page_of(request, search.projects(db, principal, filters, paging, day), ProjectRead)
+    return page_of(request, search.projects(db, principal, filters, day), ProjectRead)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectRead)

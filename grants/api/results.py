@@ -14,7 +14,6 @@ from grants.api.common import (
     Ident,
     IfMatch,
     Page,
-    PageParams,
     Today,
     add_steps,
     matching,
@@ -61,10 +60,9 @@ def list_indicators(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.IndicatorFilters, Query()],
-    paging: PageParams,
 ) -> Page[IndicatorRead]:
     """List the indicators of the projects you see."""
-    return page_of(request, search.indicators(db, principal, filters, paging), IndicatorRead)
+    return page_of(request, search.indicators(db, principal, filters), IndicatorRead)
 
 
 @router.get("/indicators/{indicator_id}", response_model=IndicatorRead)
@@ -120,10 +118,9 @@ def list_indicator_values(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.IndicatorValueFilters, Query()],
-    paging: PageParams,
 ) -> Page[IndicatorValueRead]:
     """List reported indicator values, by period."""
-    rows = search.indicator_values(db, principal, filters, paging)
+    rows = search.indicator_values(db, principal, filters)
     return page_of(request, rows, IndicatorValueRead)
 
 
@@ -162,10 +159,9 @@ def list_progress_updates(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.ProgressUpdateFilters, Query()],
-    paging: PageParams,
 ) -> Page[ProgressUpdateRead]:
     """List progress updates; drafts only to the organisation writing them."""
-    rows = search.progress_updates(db, principal, filters, paging)
+    rows = search.progress_updates(db, principal, filters)
     return page_of(request, rows, ProgressUpdateRead)
 
 
@@ -258,10 +254,9 @@ def list_attachments(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.AttachmentFilters, Query()],
-    paging: PageParams,
 ) -> Page[AttachmentRead]:
     """List evidence files of the projects you see."""
-    return page_of(request, search.attachments(db, principal, filters, paging), AttachmentRead)
+    return page_of(request, search.attachments(db, principal, filters), AttachmentRead)
 
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentRead)

@@ -30,12 +30,21 @@ class Page(Generic[M]):
     paging: Paging
 
 
+MAX_LIMIT = 200
+
+
 class Filters(BaseModel):
-    """Filters from a request; unknown ones are refused rather than silently ignored."""
+    """Filters and paging from a request; unknown ones are refused, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
 
     sort: str = "id"
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="Items per page.")
+    offset: int = Field(default=0, ge=0, le=10_000_000, description="Items to skip.")
+
+    @property
+    def paging(self) -> Paging:
+        return Paging(limit=self.limit, offset=self.offset)
 
     @field_validator("*", mode="before")
     @classmethod

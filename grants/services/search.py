@@ -41,7 +41,7 @@ from grants.services import scope
 from grants.services.access import Principal
 from grants.services.errors import NotFound
 from grants.services.facts import AWAITING_PARTNER
-from grants.services.listing import Filters, Id, Page, Paging, page
+from grants.services.listing import Filters, Id, Page, page
 
 
 def _words(where: str = "title") -> Any:
@@ -215,29 +215,27 @@ def _visible_organisations(principal: Principal) -> Any:
     )
 
 
-def programmes(s: Session, p: Principal, f: ProgrammeFilters, paging: Paging) -> Page[Programme]:
+def programmes(s: Session, p: Principal, f: ProgrammeFilters) -> Page[Programme]:
     """Return a page of the programmes the principal sees."""
     query = scope.visible(p, Programme).where(*_text(Programme.title, f.q))
-    return page(s, query, Programme, f.sort, paging)
+    return page(s, query, Programme, f.sort, f.paging)
 
 
-def calls(s: Session, p: Principal, f: CallFilters, paging: Paging) -> Page[Call]:
+def calls(s: Session, p: Principal, f: CallFilters) -> Page[Call]:
     """Return a page of the calls of the programmes the principal sees."""
     query = scope.visible(p, Call).where(
         *_equal(Call, programme_id=f.programme_id), *_text(Call.title, f.q)
     )
-    return page(s, query, Call, f.sort, paging)
+    return page(s, query, Call, f.sort, f.paging)
 
 
-def organisations(
-    s: Session, p: Principal, f: OrganisationFilters, paging: Paging
-) -> Page[Organisation]:
+def organisations(s: Session, p: Principal, f: OrganisationFilters) -> Page[Organisation]:
     """Return a page of the organisations the principal may see."""
     query = _visible_organisations(p).where(
         *_equal(Organisation, kind=f.kind, country=f.country and f.country.upper()),
         *_text(Organisation.name, f.q),
     )
-    return page(s, query, Organisation, f.sort, paging)
+    return page(s, query, Organisation, f.sort, f.paging)
 
 
 def visible_organisation(s: Session, p: Principal, ident: int) -> Organisation:
@@ -250,9 +248,7 @@ def visible_organisation(s: Session, p: Principal, ident: int) -> Organisation:
     return found
 
 
-def projects(
-    s: Session, p: Principal, f: ProjectFilters, paging: Paging, today: dt.date
-) -> Page[Project]:
+def projects(s: Session, p: Principal, f: ProjectFilters, today: dt.date) -> Page[Project]:
     """Return a page of the projects the principal sees that match the filters."""
     conditions = _equal(
         Project, status=f.status, country=f.country and f.country.upper(), call_id=f.call_id
@@ -274,12 +270,10 @@ def projects(
         late = exists().where(col(Milestone.project_id) == col(Project.id), _overdue(today))
         conditions.append(late if f.overdue else ~late)
     query = scope.visible(p, Project).where(*conditions, *_text(Project.title, f.q))
-    return page(s, query, Project, f.sort, paging)
+    return page(s, query, Project, f.sort, f.paging)
 
 
-def milestones(
-    s: Session, p: Principal, f: MilestoneFilters, paging: Paging, today: dt.date
-) -> Page[Milestone]:
+def milestones(s: Session, p: Principal, f: MilestoneFilters, today: dt.date) -> Page[Milestone]:
     """Return a page of the milestones of visible projects that match the filters."""
     conditions = _equal(
         Milestone,
@@ -296,29 +290,27 @@ def milestones(
     if f.overdue is not None:
         conditions.append(_overdue(today) if f.overdue else ~_overdue(today))
     query = scope.visible(p, Milestone).where(*conditions, *_text(Milestone.title, f.q))
-    return page(s, query, Milestone, f.sort, paging)
+    return page(s, query, Milestone, f.sort, f.paging)
 
 
-def tranches(s: Session, p: Principal, f: TrancheFilters, paging: Paging) -> Page[Tranche]:
+def tranches(s: Session, p: Principal, f: TrancheFilters) -> Page[Tranche]:
     """Return a page of the tranches of visible projects that match the filters."""
     query = scope.visible(p, Tranche).where(
         *_equal(Tranche, project_id=f.project_id, status=f.status),
         *_between(Tranche.planned_date, f.due_after, f.due_before),
     )
-    return page(s, query, Tranche, f.sort, paging)
+    return page(s, query, Tranche, f.sort, f.paging)
 
 
-def budget_lines(
-    s: Session, p: Principal, f: BudgetLineFilters, paging: Paging
-) -> Page[BudgetLine]:
+def budget_lines(s: Session, p: Principal, f: BudgetLineFilters) -> Page[BudgetLine]:
     """Return a page of the budget lines of visible projects."""
     query = scope.visible(p, BudgetLine).where(
         *_equal(BudgetLine, project_id=f.project_id, category=f.category)
     )
-    return page(s, query, BudgetLine, f.sort, paging)
+    return page(s, query, BudgetLine, f.sort, f.paging)
 
 
-def expenses(s: Session, p: Principal, f: ExpenseFilters, paging: Paging) -> Page[Expense]:
+def expenses(s: Session, p: Principal, f: ExpenseFilters) -> Page[Expense]:
     """Return a page of the expenses of visible projects that match the filters."""
     query = scope.visible(p, Expense).where(
         *_equal(
@@ -329,30 +321,26 @@ def expenses(s: Session, p: Principal, f: ExpenseFilters, paging: Paging) -> Pag
         ),
         *_between(Expense.spent_on, f.spent_after, f.spent_before),
     )
-    return page(s, query, Expense, f.sort, paging)
+    return page(s, query, Expense, f.sort, f.paging)
 
 
-def indicators(s: Session, p: Principal, f: IndicatorFilters, paging: Paging) -> Page[Indicator]:
+def indicators(s: Session, p: Principal, f: IndicatorFilters) -> Page[Indicator]:
     """Return a page of the indicators of visible projects."""
     query = scope.visible(p, Indicator).where(
         *_equal(Indicator, project_id=f.project_id), *_text(Indicator.title, f.q)
     )
-    return page(s, query, Indicator, f.sort, paging)
+    return page(s, query, Indicator, f.sort, f.paging)
 
 
-def indicator_values(
-    s: Session, p: Principal, f: IndicatorValueFilters, paging: Paging
-) -> Page[IndicatorValue]:
+def indicator_values(s: Session, p: Principal, f: IndicatorValueFilters) -> Page[IndicatorValue]:
     """Return a page of the reported values of visible indicators."""
     query = scope.visible(p, IndicatorValue).where(
         *_equal(IndicatorValue, project_id=f.project_id, indicator_id=f.indicator_id)
     )
-    return page(s, query, IndicatorValue, f.sort, paging)
+    return page(s, query, IndicatorValue, f.sort, f.paging)
 
 
-def progress_updates(
-    s: Session, p: Principal, f: ProgressUpdateFilters, paging: Paging
-) -> Page[ProgressUpdate]:
+def progress_updates(s: Session, p: Principal, f: ProgressUpdateFilters) -> Page[ProgressUpdate]:
     """Return a page of the progress updates the principal sees (drafts: only their own)."""
     query = scope.visible(p, ProgressUpdate).where(
         *_equal(
@@ -362,10 +350,10 @@ def progress_updates(
             status=f.status,
         )
     )
-    return page(s, query, ProgressUpdate, f.sort, paging)
+    return page(s, query, ProgressUpdate, f.sort, f.paging)
 
 
-def attachments(s: Session, p: Principal, f: AttachmentFilters, paging: Paging) -> Page[Attachment]:
+def attachments(s: Session, p: Principal, f: AttachmentFilters) -> Page[Attachment]:
     """Return a page of the evidence files the principal sees."""
     query = scope.visible(p, Attachment).where(
         *_equal(
@@ -375,22 +363,20 @@ def attachments(s: Session, p: Principal, f: AttachmentFilters, paging: Paging) 
             progress_update_id=f.progress_update_id,
         )
     )
-    return page(s, query, Attachment, f.sort, paging)
+    return page(s, query, Attachment, f.sort, f.paging)
 
 
-def issued_reports(
-    s: Session, p: Principal, f: IssuedReportFilters, paging: Paging
-) -> Page[IssuedReport]:
+def issued_reports(s: Session, p: Principal, f: IssuedReportFilters) -> Page[IssuedReport]:
     """Return a page of the issued reports the principal may download."""
     query = (
         scope.visible(p, IssuedReport)
         .where(*_equal(IssuedReport, programme_id=f.programme_id, kind=f.kind, scope=f.scope))
         .options(defer(IssuedReport.pdf))  # type: ignore[arg-type]
     )
-    return page(s, query, IssuedReport, f.sort, paging)
+    return page(s, query, IssuedReport, f.sort, f.paging)
 
 
-def users(s: Session, f: UserFilters, paging: Paging) -> Page[User]:
+def users(s: Session, f: UserFilters) -> Page[User]:
     """Return a page of user accounts (the caller checks that an admin asks)."""
     query = select(User).where(*_equal(User, is_active=f.is_active), *_text(User.full_name, f.q))
-    return page(s, query, User, f.sort, paging)
+    return page(s, query, User, f.sort, f.paging)
