@@ -10,6 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, SQLModel
 
 from grants.api.deps import ApiPrincipal
@@ -144,6 +145,11 @@ def etag_of(read: BaseModel) -> str:
 
 def one(request: Request, response: Response, obj: object, read: type[R]) -> R:
     """Return ``obj`` as ``read`` with its ETag; 304 when ``If-None-Match`` already has it."""
+    session = object_session(obj)
+    if request.method != "GET" and session is not None:
+        # Reload what was written, so the answer (and its ETag) is what a GET will show.
+        session.flush()
+        session.refresh(obj)
     model = read.model_validate(obj)
     etag = etag_of(model)
     if request.method == "GET" and etag in _tags(request.headers.get("if-none-match")):

@@ -29,9 +29,13 @@ def api_principal(
         raise HTTPException(
             401, _("Send an API token as 'Authorization: Bearer <token>'."), headers=challenge
         )
-    with db.write_session(engine_of(request)) as session:
-        user = tokens.authenticate(session, credentials.credentials, utcnow())
-        principal = principal_for(session, user) if user else None
+    now = utcnow()
+    with db.read_session(engine_of(request)) as session:
+        found = tokens.check_token(session, credentials.credentials, now)
+        principal = principal_for(session, found[0]) if found else None
+    if found and tokens.use_is_stale(found[1], now):
+        with db.write_session(engine_of(request)) as session:
+            tokens.record_use(session, found[1].id, now)
     if principal is None:
         log.info(
             "denied", extra={"event": "denied", "reason": "bad_token", "path": request.url.path}

@@ -72,8 +72,12 @@ def revoke_token(
     return token
 
 
-def authenticate(session: Session, raw: str, now: dt.datetime) -> User | None:
-    """Return the active user a token belongs to, recording its use; None if not valid."""
+USE_RESOLUTION = dt.timedelta(minutes=1)
+"""A token's last use is recorded to the minute, so most requests write nothing."""
+
+
+def check_token(session: Session, raw: str, now: dt.datetime) -> tuple[User, ApiToken] | None:
+    """Return the active user a valid token belongs to, and the token; None if not valid."""
     found = session.exec(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
@@ -88,5 +92,25 @@ def authenticate(session: Session, raw: str, now: dt.datetime) -> User | None:
         or (token.expires_at is not None and now >= token.expires_at)
     ):
         return None
-    session.execute(update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now))
+    return user, token
+
+
+def use_is_stale(token: ApiToken, now: dt.datetime) -> bool:
+    """Whether the token's recorded last use is older than the recording resolution."""
+    return token.last_used_at is None or now - token.last_used_at >= USE_RESOLUTION
+
+
+def record_use(session: Session, token_id: int, now: dt.datetime) -> None:
+    """Record that the token was used at ``now``."""
+    session.execute(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
+
+
+def authenticate(session: Session, raw: str, now: dt.datetime) -> User | None:
+    """Return the active user a token belongs to, recording its use; None if not valid."""
+    found = check_token(session, raw, now)
+    if found is None:
+        return None
+    user, token = found
+    if use_is_stale(token, now):
+        record_use(session, token.id, now)
     return user

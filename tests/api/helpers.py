@@ -9,7 +9,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from grants.models import Organisation, Project
+import datetime as dt
+import hashlib
+
+from grants import db
+from grants.audit import ACTOR_KEY
+from grants.models import Call, IssuedReport, Organisation, Project, ReportKind, ReportScope
+from grants.services.access import SYSTEM
 from tests.security.conftest import Demo
 from tests.security.helpers import api
 
@@ -46,3 +52,27 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 def fields(document: dict[str, Any]) -> set[str]:
     """The fields a problem names in its ``errors``."""
     return {error["field"] for error in document.get("errors") or []}
+
+
+def issue_report(engine: Engine, reference: str, body: bytes) -> int:
+    """Store an issued project report whose PDF is ``body``; return its id."""
+    with db.write_session(engine) as session:
+        session.info[ACTOR_KEY] = SYSTEM
+        project = session.exec(select(Project).where(Project.reference == reference)).one()
+        call = session.get(Call, project.call_id)
+        assert call is not None
+        pdf = b"%PDF-1.7\n" + body
+        report = IssuedReport(
+            kind=ReportKind.PROJECT,
+            scope=ReportScope.PROJECT,
+            scope_id=project.id,
+            programme_id=call.programme_id,
+            as_of=dt.date(2026, 6, 15),
+            parameters={"project": reference},
+            filename=f"{reference}-progress-2026-06-15.pdf",
+            pdf=pdf,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+        session.add(report)
+        session.flush()
+        return report.id
