@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from grants.api.common import READ_ERRORS
 from grants.api.deps import ApiPrincipal
 from grants.models import User
 from grants.services.common import get_or_404
@@ -21,7 +22,7 @@ class Me(BaseModel):
     organisations: dict[str, list[int]]
 
 
-@router.get("/me", response_model=Me)
+@router.get("/me", response_model=Me, responses={401: READ_ERRORS[401]})
 def me(principal: ApiPrincipal, db: ReadDB) -> Me:
     """Return the token owner's identity and the organisations of each of their roles."""
     user = get_or_404(db, User, principal.user_id or 0, "User")
