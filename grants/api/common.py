@@ -103,6 +103,7 @@ READ_ERRORS: dict[int | str, dict[str, Any]] = {
     422: _problem("A parameter is invalid; `errors` names each field."),
 }
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = READ_ERRORS | {
+    400: _problem("The body cannot be read: not UTF-8, or a malformed multipart form."),
     403: _problem("Your role may see this object but not change it."),
     409: _problem("The change breaks a rule of the current state; `allowed` lists the steps."),
     412: _problem("The object changed since you read it: `If-Match` no longer matches."),
