@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
-
-import datetime as dt
-import hashlib
 
 from grants import db
 from grants.audit import ACTOR_KEY
@@ -45,7 +44,9 @@ def problem(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     document: dict[str, Any] = response.json()
-    assert document["status"] == status and document["title"] and document["detail"]
+    assert document["status"] == status
+    assert document["title"]
+    assert document["detail"]
     return document
 
 

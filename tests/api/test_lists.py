@@ -61,11 +61,13 @@ def test_every_list_is_a_page_with_total_and_next(app: FastAPI, demo: Demo, path
     api = client(app, demo, MANAGER)
     first = api.get(f"/api/v1/{path}", params={"limit": 2}).json()
     assert set(first) == {"items", "total", "limit", "offset", "next"}
-    assert first["limit"] == 2 and first["offset"] == 0
+    assert first["limit"] == 2
+    assert first["offset"] == 0
     assert len(first["items"]) == min(2, first["total"])
     if first["total"] > 2:
         query = parse_qs(urlsplit(first["next"]).query)
-        assert query["offset"] == ["2"] and query["limit"] == ["2"]
+        assert query["offset"] == ["2"]
+        assert query["limit"] == ["2"]
     else:
         assert first["next"] is None
     everything = _all(api, path)
@@ -130,9 +132,8 @@ def test_milestones_filter_by_due_window_project_and_status(app: FastAPI, demo: 
     assert {m["id"] for m in window} == set(expected) & _visible(demo, MANAGER, Milestone)
     project = project_id(demo.engine, "ZRQ-WOMEN")
     planned = _all(api, "milestones", project_id=project, status="planned")
-    assert planned and all(
-        m["project_id"] == project and m["status"] == "planned" for m in planned
-    )
+    assert planned
+    assert all(m["project_id"] == project and m["status"] == "planned" for m in planned)
 
 
 def test_sorting_follows_the_allow_list(app: FastAPI, demo: Demo) -> None:
@@ -171,6 +172,7 @@ def test_money_is_a_decimal_string_with_its_currency(app: FastAPI, demo: Demo) -
     project = client(app, demo, MANAGER).get("/api/v1/projects", params={"limit": 1}).json()
     item = project["items"][0]
     assert isinstance(item["awarded_amount"], str)
-    assert Decimal(item["awarded_amount"]) > 0 and item["currency"] == "EUR"
+    assert Decimal(item["awarded_amount"]) > 0
+    assert item["currency"] == "EUR"
     dt.date.fromisoformat(item["planned_start"])
     dt.datetime.fromisoformat(item["created_at"])

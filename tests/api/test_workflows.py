@@ -37,7 +37,8 @@ def _new_milestone(app: FastAPI, demo: Demo, title: str, responsible: str = "JO-
     assert response.status_code == 201, response.text
     assert response.headers["etag"]
     body = response.json()
-    assert body["status"] == "planned" and body["baseline_due_date"] == "2026-06-30"
+    assert body["status"] == "planned"
+    assert body["baseline_due_date"] == "2026-06-30"
     return int(body["id"])
 
 
@@ -87,7 +88,9 @@ def test_a_milestone_goes_round_the_review_loop(app: FastAPI, demo: Demo) -> Non
 
 def test_an_illegal_step_is_409_naming_the_allowed_steps(app: FastAPI, demo: Demo) -> None:
     milestone = _new_milestone(app, demo, "Illegal step")
-    document = problem(client(app, demo, MANAGER).post(f"/api/v1/milestones/{milestone}/accept"), 409)
+    document = problem(
+        client(app, demo, MANAGER).post(f"/api/v1/milestones/{milestone}/accept"), 409
+    )
     assert document["allowed"] == ["cancel", "start", "submit"]
     assert "cancel, start, submit" in document["detail"]
 
@@ -149,7 +152,8 @@ def test_accepting_the_gate_releases_a_tranche_that_is_approved_then_paid(
     assert paid["paid_on"] == "2026-06-15"
     assert paid["payment_reference"] == "PAY-2026-77"
     assert Decimal(paid["paid_amount"]) == tranche.amount
-    assert isinstance(paid["paid_amount"], str) and paid["currency"] == "EUR"
+    assert isinstance(paid["paid_amount"], str)
+    assert paid["currency"] == "EUR"
 
     again = problem(manager.post(f"/api/v1/tranches/{tranche.id}/pay", json={}), 409)
     assert again["allowed"] == []
@@ -192,7 +196,8 @@ def test_a_progress_update_is_drafted_submitted_returned_and_approved(
     assert returned.json()["status"] == "returned"
     assert partner.post(f"/api/v1/progress-updates/{update}/submit").status_code == 200
     approved = manager.post(f"/api/v1/progress-updates/{update}/approve").json()
-    assert approved["status"] == "approved" and approved["reviewed_on"] == "2026-06-15"
+    assert approved["status"] == "approved"
+    assert approved["reviewed_on"] == "2026-06-15"
     problem(
         partner.put(
             f"/api/v1/progress-updates/{update}",
