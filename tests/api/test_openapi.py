@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,19 @@ def test_a_setting_turns_the_docs_off_and_production_has_them_off(
     )
     assert not production.docs_enabled
     assert TestClient(create_app(production, demo.engine)).get("/api/docs").status_code == 404
+
+
+def test_the_readme_names_only_operations_that_exist(spec: dict[str, Any]) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## The JSON API", 1)[1].split("\n## ", 1)[0]
+    named = set(
+        re.findall(r"`((?:POST|PUT|PATCH|GET|DELETE) )?/(?:api/v1/)?([a-z{}/_-]+)`", section)
+    )
+    collections = {f"/api/v1/{name}" for name in re.findall(r"^\| `([a-z-]+)`", section, re.M)}
+    assert collections, "the README lists the resources"
+    assert collections <= set(spec["paths"]), collections - set(spec["paths"])
+    shapes = {re.sub(r"\{[^}]*\}", "{}", path) for path in spec["paths"]}
+    for _method, path in named:
+        if "/" not in path or path.startswith(("api/docs", "api/v1/openapi")):
+            continue
+        assert re.sub(r"\{[^}]*\}", "{}", f"/api/v1/{path}") in shapes, path
