@@ -128,7 +128,10 @@ class UserPatch(Input, UserUpdate):
 class CallIn(Input, CallCreate):
     programme_id: Id
     max_amount: Money
-    objectives: dict[Annotated[str, Field(min_length=1, max_length=10)], str] = Field(
+    objectives: dict[
+        Annotated[str, Field(min_length=1, max_length=10)],
+        Annotated[str, Field(min_length=1, max_length=300)],
+    ] = Field(
         min_length=1, max_length=20, description="Objective code -> title, e.g. {'A': '...'}."
     )
 
