@@ -215,6 +215,24 @@ def matching(obj: Any, read: type[R], header: str | None) -> int | None:
 StepTaker = Callable[[Session, Principal, Any, str, dt.date, Any, int | None], Any]
 
 
+def reason_step(advance: Callable[..., Any]) -> StepTaker:
+    """Adapt ``advance(db, principal, obj, step, *, today, reason, expected_version)``."""
+
+    def take(
+        db: Session,
+        principal: Principal,
+        obj: Any,
+        step: str,
+        day: dt.date,
+        body: Any,
+        version: int | None,
+    ) -> Any:
+        reason = body.reason if isinstance(body, ReasonIn) else None
+        return advance(db, principal, obj, step, today=day, reason=reason, expected_version=version)
+
+    return take
+
+
 def add_steps(
     router: APIRouter,
     *,

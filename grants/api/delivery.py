@@ -20,6 +20,7 @@ from grants.api.common import (
     matching,
     one,
     page_of,
+    reason_step,
 )
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import (
@@ -121,28 +122,13 @@ def replan_milestone(
     return one(request, response, milestone, MilestoneRead)
 
 
-def _take_milestone(
-    db: Session,
-    principal: Principal,
-    milestone: Milestone,
-    step: str,
-    day: dt.date,
-    body: ReasonIn | None,
-    version: int | None,
-) -> Milestone:
-    reason = body.reason if body else None
-    return milestones.advance_milestone(
-        db, principal, milestone, step, today=day, reason=reason, expected_version=version
-    )
-
-
 add_steps(
     router,
     workflow=MILESTONE,
     path="milestones",
     model=Milestone,
     read=MilestoneRead,
-    take=_take_milestone,
+    take=reason_step(milestones.advance_milestone),
 )
 
 

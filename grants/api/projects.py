@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from grants.api.common import (
     READ_ERRORS,
@@ -21,9 +19,10 @@ from grants.api.common import (
     matching,
     one,
     page_of,
+    reason_step,
 )
 from grants.api.deps import ApiPrincipal
-from grants.api.schemas import PartnerIn, ProjectIn, ProjectPatch, ReasonIn
+from grants.api.schemas import PartnerIn, ProjectIn, ProjectPatch
 from grants.models import (
     AuditEventRead,
     Organisation,
@@ -34,7 +33,6 @@ from grants.models import (
     ProjectRead,
 )
 from grants.services import programmes, projects, scope, search
-from grants.services.access import Principal
 from grants.services.listing import page_of_list
 from grants.services.workflow import PROJECT
 from grants.web.deps import ReadDB, WriteDB
@@ -102,22 +100,14 @@ def patch_project(
     return one(request, response, project, ProjectRead)
 
 
-def _take(
-    db: Session,
-    principal: Principal,
-    project: Project,
-    step: str,
-    day: dt.date,
-    body: ReasonIn | None,
-    version: int | None,
-) -> Project:
-    reason = body.reason if body else None
-    return projects.advance_project(
-        db, principal, project, step, today=day, reason=reason, expected_version=version
-    )
-
-
-add_steps(router, workflow=PROJECT, path="projects", model=Project, read=ProjectRead, take=_take)
+add_steps(
+    router,
+    workflow=PROJECT,
+    path="projects",
+    model=Project,
+    read=ProjectRead,
+    take=reason_step(projects.advance_project),
+)
 
 
 @router.get("/projects/{project_id}/partners", response_model=Page[PartnerRead])

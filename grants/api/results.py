@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from sqlmodel import Session
 
 from grants.api.common import (
     READ_ERRORS,
@@ -19,6 +17,7 @@ from grants.api.common import (
     matching,
     one,
     page_of,
+    reason_step,
 )
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import (
@@ -27,7 +26,6 @@ from grants.api.schemas import (
     IndicatorValueIn,
     ProgressUpdateBody,
     ProgressUpdateIn,
-    ReasonIn,
 )
 from grants.models import (
     Attachment,
@@ -42,7 +40,6 @@ from grants.models import (
     Project,
 )
 from grants.services import attachments, indicators, progress, scope, search
-from grants.services.access import Principal
 from grants.services.workflow import PROGRESS_UPDATE
 from grants.web.deps import ReadDB, WriteDB
 from grants.web.projects import attachment_response
@@ -223,28 +220,13 @@ def put_progress_update(
     return one(request, response, update, ProgressUpdateRead)
 
 
-def _take_update(
-    db: Session,
-    principal: Principal,
-    update: ProgressUpdate,
-    step: str,
-    day: dt.date,
-    body: ReasonIn | None,
-    version: int | None,
-) -> ProgressUpdate:
-    reason = body.reason if body else None
-    return progress.advance_update(
-        db, principal, update, step, today=day, reason=reason, expected_version=version
-    )
-
-
 add_steps(
     router,
     workflow=PROGRESS_UPDATE,
     path="progress-updates",
     model=ProgressUpdate,
     read=ProgressUpdateRead,
-    take=_take_update,
+    take=reason_step(progress.advance_update),
 )
 
 
