@@ -93,8 +93,17 @@ class Problem(BaseModel):
 def _problem(description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+        "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
     }
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def problem_schemas() -> dict[str, Any]:
+    """Return the component schemas of a problem document (Problem and FieldError)."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs", {}), "Problem": schema}
 
 
 READ_ERRORS: dict[int | str, dict[str, Any]] = {

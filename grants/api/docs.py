@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from grants.api.common import problem_schemas
 from grants.web.deps import Public, settings_of
 from grants.web.templating import templates
 
@@ -32,13 +33,7 @@ The grants tracker's API: the same services and permissions as the web pages.
 @router.get("/api/v1/openapi.json")
 def openapi(request: Request, principal: Public) -> JSONResponse:
     """The OpenAPI 3.1 description of the API."""
-    return JSONResponse(_api_only(request.app))
-
-
-def _api_only(app: FastAPI) -> dict[str, Any]:
-    schema = app.openapi()
-    schema["components"].setdefault("securitySchemes", {})
-    return schema
+    return JSONResponse(request.app.openapi())
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
@@ -52,5 +47,14 @@ def docs(request: Request, principal: Public) -> HTMLResponse:
 def install(app: FastAPI) -> None:
     """Describe the API and serve the docs' assets."""
     app.description = DESCRIPTION
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.mount("/api/docs/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
     app.include_router(router)

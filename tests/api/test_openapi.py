@@ -78,7 +78,7 @@ def test_every_operation_declares_its_errors_as_problem_json(spec: dict[str, Any
 
 def test_main_schemas_carry_examples(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
-    for name in ("ProjectIn", "MilestoneIn", "ExpenseIn", "ProgressUpdateIn"):
+    for name in ("ProjectIn", "MilestoneIn", "ExpenseIn", "ProgressUpdateIn", "Problem"):
         assert schemas[name].get("examples"), name
     invalid = spec["paths"]["/api/v1/projects"]["post"]["responses"]["422"]
     problem = _resolve(spec, invalid["content"]["application/problem+json"]["schema"])
