@@ -35,6 +35,7 @@ from grants.services.access import Principal, manages_programme, require_manager
 from grants.services.common import (
     checked_amount,
     checked_currency,
+    flush,
     get_or_404,
     note_reason,
     require_reason,
@@ -66,7 +67,7 @@ def create_project(
     objectives = _objectives(session, call, data.objective_codes)
     project = Project.model_validate(data.model_dump(exclude={"objective_codes"}))
     session.add(project)
-    session.flush()
+    flush(session)  # a reference in use is a Conflict, not a 500
     session.add_all(ProjectObjective(project_id=project.id, objective_id=o.id) for o in objectives)
     _add_partner(session, project, lead, PartnerRole.LEAD)
     return project
