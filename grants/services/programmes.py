@@ -29,6 +29,7 @@ from grants.services.common import (
     apply_changes,
     checked_amount,
     checked_currency,
+    flush,
     get_by_key,
     get_or_404,
     writes,
@@ -114,7 +115,7 @@ def create_call(
         )
     call = Call.model_validate(data)
     session.add(call)
-    session.flush()
+    flush(session)  # a code in use is a Conflict, not a 500
     for code, title in objectives.items():
         session.add(Objective(call_id=call.id, code=code, title=title))
     return call
