@@ -1,0 +1,197 @@
+"""A large, realistic data set for the benchmarks, bulk-loaded with SQLAlchemy Core.
+
+One programme with two calls, 40 organisations (a municipality and a civil-society partner
+per project, in TN, MA, JO, LB and EG), ``projects`` projects with six milestones each (the
+rows come from ``_rows``), and one grant manager with an API token.
+
+Rows go in through each model's table in a few big ``INSERT``s (the schema comes from the
+Alembic migrations), bypassing the ORM and its audit hook; the user, their membership and
+the token are made through the services, as ``grants user add`` and ``grants token create``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import _rows
+from sqlalchemy import Connection, Engine, Table, func, insert, select
+
+from grants import db
+from grants.models import (
+    Call,
+    Milestone,
+    Objective,
+    Organisation,
+    PartnerRole,
+    Programme,
+    ProgrammeFunder,
+    Project,
+    ProjectObjective,
+    ProjectPartner,
+    ProjectStatus,
+    Role,
+    User,
+    UserCreate,
+    utcnow,
+)
+from grants.services import tokens, users
+from grants.services.access import SYSTEM
+
+MANAGER_EMAIL = "manager@bench.example.org"
+
+
+@dataclass
+class Loaded:
+    """What a load made: how long it took, row counts, the token and ids to query."""
+
+    seconds: float
+    steps: dict[str, float]
+    counts: dict[str, int]
+    token: str
+    detail_ids: list[int] = field(default_factory=list)
+    active_tn: int = 0
+
+
+def load(url: str, projects: int, seed: int = 2026) -> Loaded:
+    """Create the schema at ``url`` and load the data set; return what was made."""
+    random.seed(seed)
+    clock = [time.perf_counter()]
+
+    def lap() -> float:
+        clock.append(time.perf_counter())
+        return clock[-1] - clock[-2]
+
+    db.upgrade(url)
+    seconds = {"schema": lap()}
+    engine = db.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            org_ids = _organisations(conn)
+        with db.write_session(engine) as session:
+            org = session.get(Organisation, org_ids["PROG-OFFICE"])
+            data = UserCreate(
+                email=MANAGER_EMAIL, full_name="Bench Manager", password=secrets.token_urlsafe(18)
+            )
+            manager_id = users.create_user(session, SYSTEM, data, Role.GRANT_MANAGER, org).id
+        with engine.begin() as conn:
+            counts = _programme(conn, org_ids, manager_id, projects)
+            active_tn = _ids(conn, Project, status=ProjectStatus.ACTIVE, country="TN")
+        with db.write_session(engine) as session:
+            user = session.get(User, manager_id)
+            assert user is not None
+            raw, _token = tokens.create_token(session, SYSTEM, user, "bench", utcnow())
+        seconds["rows"] = lap()
+        _settle(engine)
+        seconds["settle"] = lap()
+    finally:
+        engine.dispose()
+    sample = random.sample(active_tn, min(20, len(active_tn)))
+    return Loaded(clock[-1] - clock[0], seconds, counts, raw, sample, len(active_tn))
+
+
+def _settle(engine: Engine) -> None:
+    """Leave the database as it would be a while after the load, so no run pays for it.
+
+    PostgreSQL: what autovacuum would soon do (VACUUM ANALYZE), then a checkpoint.
+    SQLite: move the write-ahead log into the database file.
+    """
+    connection = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+            statements = ["VACUUM ANALYZE", "CHECKPOINT"]
+        else:
+            statements = ["PRAGMA wal_checkpoint(TRUNCATE)"]
+        cursor = connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.close()
+    finally:
+        connection.close()
+
+
+def _ids(conn: Connection, model: Any, **where: Any) -> list[int]:
+    table: Table = model.__table__
+    conditions = [table.c[name] == value for name, value in where.items()]
+    return list(conn.execute(select(table.c.id).where(*conditions)).scalars())
+
+
+def _insert(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows`` through the model's table (its types bind the values) in one call."""
+    now = utcnow()
+    table: Table = model.__table__
+    if "version" in table.c:
+        rows = [{"version": 1, "created_at": now, "updated_at": now, **row} for row in rows]
+    conn.execute(insert(table), rows)
+    return len(rows)
+
+
+def _organisations(conn: Connection) -> dict[str, int]:
+    _insert(conn, Organisation, _rows.organisations())
+    table = Organisation.__table__
+    return dict(conn.execute(select(table.c.ref, table.c.id)).tuples().all())
+
+
+def _programme(
+    conn: Connection, org_ids: dict[str, int], manager_id: int, projects: int
+) -> dict[str, int]:
+    today = dt.datetime.now(dt.UTC).date()
+    eur = Decimal(50_000)
+    _insert(conn, Programme, [{
+        "code": "BENCH", "title": "City-to-City Migration (benchmark programme)",
+        "description": "", "currency": "EUR", "budget": eur * projects,
+        "start_date": today - dt.timedelta(days=1100), "end_date": today + dt.timedelta(days=600),
+        "managing_organisation_id": org_ids["PROG-OFFICE"],
+    }])  # fmt: skip
+    programme_id = _ids(conn, Programme, code="BENCH")[0]
+    _insert(conn, ProgrammeFunder, [{
+        "programme_id": programme_id, "organisation_id": org_ids["EU-NEAR"],
+        "amount": eur * projects, "currency": "EUR",
+    }])  # fmt: skip
+    calls = []
+    for n, opens in enumerate((-1000, -430), start=1):
+        calls.append({
+            "programme_id": programme_id, "code": f"BENCH-CALL-{n}",
+            "title": f"Call {n} for Targeted City Actions", "currency": "EUR", "max_amount": eur,
+            "opens_on": today + dt.timedelta(days=opens),
+            "closes_on": today + dt.timedelta(days=opens + 60),
+        })  # fmt: skip
+    _insert(conn, Call, calls)
+    call_ids = [_ids(conn, Call, code=call["code"])[0] for call in calls]
+    _insert(conn, Objective, [
+        {"call_id": call_id, "code": code, "title": f"Objective {code}"}
+        for call_id in call_ids for code in "ABCD"
+    ])  # fmt: skip
+    objectives = {(call_id, code): _ids(conn, Objective, call_id=call_id, code=code)[0]
+                  for call_id in call_ids for code in "ABCD"}  # fmt: skip
+
+    plans = [_rows.project(n, calls, call_ids, org_ids, manager_id, today) for n in range(projects)]
+    counts = {"projects": _insert(conn, Project, [row for row, _lead, _cso in plans])}
+    project = Project.__table__
+    project_ids: dict[str, int] = dict(
+        conn.execute(select(project.c.reference, project.c.id)).tuples().all()
+    )
+    partners, links, milestones = [], [], []
+    for row, lead, cso in plans:
+        pid = project_ids[row["reference"]]
+        partners.append({"project_id": pid, "organisation_id": lead, "role": PartnerRole.LEAD})
+        partners.append(
+            {"project_id": pid, "organisation_id": cso, "role": PartnerRole.CO_IMPLEMENTING}
+        )
+        for code in random.sample("ABCD", random.randint(1, 2)):
+            links.append({"project_id": pid, "objective_id": objectives[row["call_id"], code]})
+        milestones.extend(_rows.milestones(pid, row, lead, cso, today))
+    counts["partners"] = _insert(conn, ProjectPartner, partners)
+    counts["project objectives"] = _insert(conn, ProjectObjective, links)
+    counts["milestones"] = _insert(conn, Milestone, milestones)
+    counts["overdue milestones"] = sum(
+        m["due_date"] < today and m["status"] not in _rows.DONE for m in milestones
+    )
+    counts["organisations"] = conn.execute(select(func.count()).select_from(Organisation)).one()[0]
+    return counts
