@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
@@ -270,7 +270,22 @@ class AtRisk:
     reasons: tuple[str, ...]
 
 
-def risk_reasons(project: Project, figures: ProjectFigures, today: dt.date) -> list[str]:
+class RiskSubject(Protocol):
+    """What ``risk_reasons`` reads of a project (a row, or a report's record of one)."""
+
+    @property
+    def status(self) -> ProjectStatus: ...
+    @property
+    def status_reason(self) -> str | None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def planned_start(self) -> dt.date: ...
+    @property
+    def actual_start(self) -> dt.date | None: ...
+
+
+def risk_reasons(project: RiskSubject, figures: ProjectFigures, today: dt.date) -> list[str]:
     """Return why ``project`` is at risk as of ``today`` (empty when it is not)."""
     reasons: list[str] = []
     if project.status == ProjectStatus.SUSPENDED:

@@ -1,0 +1,335 @@
+"""The data behind every report: SQL selects read by pandas, then aggregated as of a date.
+
+Every figure is as of the report's date: a milestone counts as accepted once its acceptance
+date has come, a tranche as paid once its payment date has, an expense once it was spent, an
+indicator value once its period has ended, a narrative once it was approved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnCollection, Select, Table, and_, select
+from sqlalchemy.orm import Session
+
+from grants.models import (
+    BudgetLine,
+    Call,
+    Expense,
+    Indicator,
+    IndicatorValue,
+    Milestone,
+    MilestoneStatus,
+    Organisation,
+    PartnerRole,
+    Programme,
+    ProgressUpdate,
+    Project,
+    ProjectPartner,
+    ProjectStatus,
+    ReviewStatus,
+    Tranche,
+    TrancheGate,
+    TrancheStatus,
+)
+
+ZERO = Decimal(0)
+OPEN = {
+    MilestoneStatus.PLANNED.value,
+    MilestoneStatus.IN_PROGRESS.value,
+    MilestoneStatus.RETURNED.value,
+}
+
+
+def table(model: Any) -> Table:
+    """The table of a SQLModel class (its columns carry the types that convert values)."""
+    found: Table = model.__table__
+    return found
+
+
+def c(model: Any) -> ColumnCollection[str, Any]:
+    """The columns of a model's table."""
+    return table(model).c
+
+
+def read(session: Session, statement: Select[Any]) -> pd.DataFrame:
+    """Run ``statement`` and return its rows as a frame (types converted by the columns)."""
+    result = session.execute(statement)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _in(column: Any, ids: list[int]) -> Any:
+    return column.in_(ids)
+
+
+def projects(session: Session, ids: list[int]) -> pd.DataFrame:
+    """One row per project: identity, terms, call, programme and lead grantee."""
+    lead = table(ProjectPartner).alias("lead")
+    lead_org = table(Organisation).alias("lead_org")
+    statement = (
+        select(
+            c(Project).id.label("project_id"),
+            c(Project).reference,
+            c(Project).title,
+            c(Project).summary,
+            c(Project).city,
+            c(Project).country,
+            c(Project).status,
+            c(Project).status_reason,
+            c(Project).currency,
+            c(Project).awarded_amount.label("awarded"),
+            c(Project).planned_start,
+            c(Project).planned_end,
+            c(Project).actual_start,
+            c(Project).actual_end,
+            c(Call).code.label("call"),
+            c(Programme).code.label("programme"),
+            c(Programme).title.label("programme_title"),
+            lead_org.c.name.label("lead"),
+        )
+        .join(Call, c(Call).id == c(Project).call_id)
+        .join(Programme, c(Programme).id == c(Call).programme_id)
+        .outerjoin(lead, and_(lead.c.project_id == c(Project).id, lead.c.role == PartnerRole.LEAD))
+        .outerjoin(lead_org, lead_org.c.id == lead.c.organisation_id)
+        .where(_in(c(Project).id, ids))
+        .order_by(c(Project).reference)
+    )
+    frame = read(session, statement)
+    frame["status"] = frame["status"].map(lambda status: getattr(status, "value", status))
+    return frame
+
+
+def partners(session: Session, ids: list[int]) -> pd.DataFrame:
+    """The partners of the projects, lead first."""
+    statement = (
+        select(
+            c(ProjectPartner).project_id,
+            c(Organisation).name,
+            c(Organisation).kind,
+            c(Organisation).country,
+            c(Organisation).city,
+            c(ProjectPartner).role,
+        )
+        .join(Organisation, c(Organisation).id == c(ProjectPartner).organisation_id)
+        .where(_in(c(ProjectPartner).project_id, ids))
+    )
+    frame = read(session, statement)
+    for column in ("kind", "role"):
+        frame[column] = frame[column].map(lambda value: getattr(value, "value", value))
+    frame["lead_first"] = frame["role"] != PartnerRole.LEAD.value
+    return frame.sort_values(["project_id", "lead_first", "name"]).drop(columns="lead_first")
+
+
+def milestones(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
+    """The milestones with their status, lateness and completion as of ``as_of``."""
+    statement = (
+        select(
+            c(Milestone).id.label("milestone_id"),
+            c(Milestone).project_id,
+            c(Milestone).position,
+            c(Milestone).title,
+            c(Milestone).baseline_due_date,
+            c(Milestone).due_date,
+            c(Milestone).status,
+            c(Milestone).submitted_on,
+            c(Milestone).accepted_on,
+            c(Organisation).name.label("responsible"),
+        )
+        .outerjoin(Organisation, c(Organisation).id == c(Milestone).responsible_organisation_id)
+        .where(_in(c(Milestone).project_id, ids))
+        .order_by(c(Milestone).project_id, c(Milestone).position)
+    )
+    frame = read(session, statement)
+    frame["status"] = frame["status"].map(lambda status: getattr(status, "value", status))
+    frame["status_as_of"] = [
+        _status_as_of(status, submitted, accepted, as_of)
+        for status, submitted, accepted in zip(
+            frame["status"], frame["submitted_on"], frame["accepted_on"], strict=True
+        )
+    ]
+    frame["completed_on"] = [
+        accepted if state == "accepted" else None
+        for state, accepted in zip(frame["status_as_of"], frame["accepted_on"], strict=True)
+    ]
+    frame["days_late"] = [
+        _days_late(state, due, submitted, as_of)
+        for state, due, submitted in zip(
+            frame["status_as_of"], frame["due_date"], frame["submitted_on"], strict=True
+        )
+    ]
+    frame["overdue"] = frame["status_as_of"].isin(OPEN) & (frame["due_date"] < as_of)
+    frame["on_time"] = (frame["status_as_of"] == "accepted") & (frame["days_late"] == 0)
+    return frame
+
+
+def _status_as_of(
+    status: str, submitted: dt.date | None, accepted: dt.date | None, as_of: dt.date
+) -> str:
+    """A milestone's status on ``as_of``, from its current status and its dates."""
+    if accepted is not None and accepted <= as_of:
+        return MilestoneStatus.ACCEPTED.value
+    if status == MilestoneStatus.CANCELLED.value:
+        return status
+    if submitted is not None and submitted <= as_of and status != MilestoneStatus.RETURNED.value:
+        return MilestoneStatus.SUBMITTED.value
+    if status in {MilestoneStatus.ACCEPTED.value, MilestoneStatus.SUBMITTED.value}:
+        return MilestoneStatus.IN_PROGRESS.value
+    return status
+
+
+def _days_late(state: str, due: dt.date, submitted: dt.date | None, as_of: dt.date) -> int:
+    if state in {"accepted", "submitted"} and submitted is not None:
+        return max(0, (submitted - due).days)
+    if state in OPEN:
+        return max(0, (as_of - due).days)
+    return 0
+
+
+def tranches(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
+    """The tranches with their gates and what had been paid by ``as_of``."""
+    statement = (
+        select(
+            c(Tranche).id.label("tranche_id"),
+            c(Tranche).project_id,
+            c(Tranche).position,
+            c(Tranche).amount,
+            c(Tranche).currency,
+            c(Tranche).planned_date,
+            c(Tranche).status,
+            c(Tranche).approved_on,
+            c(Tranche).paid_on,
+            c(Tranche).paid_amount,
+        )
+        .where(_in(c(Tranche).project_id, ids))
+        .order_by(c(Tranche).project_id, c(Tranche).position)
+    )
+    frame = read(session, statement)
+    frame["status"] = frame["status"].map(lambda status: getattr(status, "value", status))
+    paid = (frame["status"] == TrancheStatus.PAID.value) & frame["paid_on"].map(
+        lambda day: day is not None and day <= as_of
+    )
+    frame["paid_as_of"] = [
+        amount if ok else ZERO for amount, ok in zip(frame["paid_amount"], paid, strict=True)
+    ]
+    gates = read(
+        session,
+        select(c(TrancheGate).tranche_id, c(Milestone).position)
+        .join(Milestone, c(Milestone).id == c(TrancheGate).milestone_id)
+        .where(_in(c(TrancheGate).project_id, ids)),
+    )
+    by_tranche = gates.groupby("tranche_id")["position"].apply(
+        lambda p: ", ".join(map(str, sorted(p)))
+    )
+    frame["gates"] = frame["tranche_id"].map(by_tranche).fillna("")
+    return frame
+
+
+def budget(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
+    """Planned and spent amounts by project and budget category, as of ``as_of``."""
+    planned = read(
+        session,
+        select(
+            c(BudgetLine).project_id, c(BudgetLine).category, c(BudgetLine).amount.label("planned")
+        ).where(_in(c(BudgetLine).project_id, ids)),
+    )
+    spent = read(
+        session,
+        select(c(Expense).project_id, c(BudgetLine).category, c(Expense).amount.label("actual"))
+        .join(BudgetLine, c(BudgetLine).id == c(Expense).budget_line_id)
+        .where(_in(c(Expense).project_id, ids), c(Expense).spent_on <= as_of),
+    )
+    for frame in (planned, spent):
+        frame["category"] = frame["category"].map(lambda value: getattr(value, "value", value))
+    keys = ["project_id", "category"]
+    planned = planned.groupby(keys, as_index=False)["planned"].agg(_total)
+    spent = spent.groupby(keys, as_index=False)["actual"].agg(_total)
+    merged = planned.merge(spent, on=keys, how="outer")
+    merged[["planned", "actual"]] = merged[["planned", "actual"]].map(
+        lambda value: ZERO if value is None or value != value else value
+    )
+    merged["variance"] = merged["planned"] - merged["actual"]
+    return merged.sort_values(keys).reset_index(drop=True)
+
+
+def _total(values: pd.Series) -> Decimal:
+    return sum((Decimal(value) for value in values if value is not None), ZERO)
+
+
+def indicators(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
+    """Each indicator with its baseline, target and latest value reported by ``as_of``."""
+    frame = read(
+        session,
+        select(
+            c(Indicator).id.label("indicator_id"),
+            c(Indicator).project_id,
+            c(Indicator).code,
+            c(Indicator).title,
+            c(Indicator).unit,
+            c(Indicator).baseline,
+            c(Indicator).target,
+        )
+        .where(_in(c(Indicator).project_id, ids))
+        .order_by(c(Indicator).project_id, c(Indicator).code),
+    )
+    values = read(
+        session,
+        select(
+            c(IndicatorValue).indicator_id, c(IndicatorValue).period_end, c(IndicatorValue).value
+        )
+        .where(_in(c(IndicatorValue).project_id, ids), c(IndicatorValue).period_end <= as_of)
+        .order_by(c(IndicatorValue).indicator_id, c(IndicatorValue).period_end),
+    )
+    latest = values.groupby("indicator_id").last()
+    frame["actual"] = (
+        frame["indicator_id"]
+        .map(latest["value"])
+        .map(lambda value: None if value != value else value)
+    )
+    frame["reported_to"] = frame["indicator_id"].map(latest["period_end"])
+    return frame
+
+
+def updates(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
+    """Progress updates submitted by ``as_of``, newest first, with their review as of then."""
+    frame = read(
+        session,
+        select(
+            c(ProgressUpdate).project_id,
+            c(ProgressUpdate).period_start,
+            c(ProgressUpdate).period_end,
+            c(ProgressUpdate).overall_status,
+            c(ProgressUpdate).percent_complete,
+            c(ProgressUpdate).achievements,
+            c(ProgressUpdate).challenges,
+            c(ProgressUpdate).next_steps,
+            c(ProgressUpdate).submitted_on,
+            c(ProgressUpdate).reviewed_on,
+            c(ProgressUpdate).status,
+        )
+        .where(
+            _in(c(ProgressUpdate).project_id, ids),
+            c(ProgressUpdate).submitted_on.is_not(None),
+            c(ProgressUpdate).submitted_on <= as_of,
+        )
+        .order_by(
+            c(ProgressUpdate).project_id,
+            c(ProgressUpdate).submitted_on.desc(),
+            c(ProgressUpdate).id.desc(),
+        ),
+    )
+    for column in ("overall_status", "status"):
+        frame[column] = frame[column].map(lambda value: getattr(value, "value", value))
+    frame["approved"] = (frame["status"] == ReviewStatus.APPROVED.value) & frame["reviewed_on"].map(
+        lambda day: day is not None and day <= as_of
+    )
+    return frame
+
+
+WATCHED = {
+    ProjectStatus.ACTIVE.value,
+    ProjectStatus.FINALISING.value,
+    ProjectStatus.SUSPENDED.value,
+}
