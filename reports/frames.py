@@ -223,7 +223,7 @@ def tranches(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
     by_tranche = gates.groupby("tranche_id")["position"].apply(
         lambda p: ", ".join(map(str, sorted(p)))
     )
-    frame["gates"] = frame["tranche_id"].map(by_tranche).fillna("")
+    frame["gates"] = [by_tranche.get(tranche, "") for tranche in frame["tranche_id"]]
     return frame
 
 
