@@ -1,0 +1,149 @@
+"""The reports as HTML: the data of ``reports.figures`` through the shared Jinja templates.
+
+The same HTML is the browser preview and WeasyPrint's input. It links its stylesheet as
+``/static/report.css``: the web app serves ``grants/static/report.css`` there (the pages'
+Content-Security-Policy refuses inline styles), and the PDF's URL fetcher
+(``reports.pdf``) maps that one URL to the same file. Charts are inline SVG from
+``reports.charts``, the only markup marked safe here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+from babel import Locale
+from babel.numbers import format_decimal
+from jinja2 import Environment
+from markupsafe import Markup
+
+from grants import i18n
+from grants.web.templating import environment as shared_environment
+from reports import charts
+from reports.figures import PortfolioReportData, ProjectReportData
+
+STYLESHEET = "/static/report.css"
+STATUSES = ("draft", "issued")
+
+
+def _locale() -> str:
+    """The language of the messages being produced (``grants.i18n`` keeps it per context)."""
+    return i18n._locale.get()
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def money(amount: Any, currency: str) -> str:
+    """Return ``amount`` written as money in ``currency`` (blank when there is none)."""
+    return "" if _missing(amount) else i18n.format_money(Decimal(amount), currency)
+
+
+def percent(value: Any) -> str:
+    """Return a share already in percent (``45.3``) written as ``45.3 %``."""
+    if _missing(value):
+        return ""
+    return format_decimal(Decimal(value), "#,##0.0", locale=_locale()) + "\u00a0%"
+
+
+def number(value: Any) -> str:
+    """Return a quantity without its stored trailing zeros (``400.0000`` as ``400``)."""
+    return "" if _missing(value) else format_decimal(Decimal(value), locale=_locale())
+
+
+@lru_cache
+def environment() -> Environment:
+    """Return the web pages' Jinja environment with the reports' number filters added."""
+    env = shared_environment().overlay()
+    # An overlay shares its parent's filter dict: copy it so the web pages' is untouched.
+    env.filters = {**env.filters, "money": money, "percent": percent, "number": number}
+    return env
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a frame's rows as dicts, with missing values (NaN, NaT) as ``None``."""
+    return [
+        {key: None if _missing(value) else value for key, value in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def _timestamp(as_of: dt.date, status: str, issued_at: dt.datetime | None) -> str:
+    """The report's date for the PDF metadata: its issue time, or midnight of a draft's date."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+    if status == "issued" and issued_at is None:
+        raise ValueError("an issued report needs issued_at")
+    moment = issued_at or dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC)
+    if moment.tzinfo is None:
+        raise ValueError("issued_at must be timezone-aware")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _common(as_of: dt.date, status: str, issued_at: dt.datetime | None) -> dict[str, Any]:
+    """The context every report shares: dates, status, language and stylesheet."""
+    locale = _locale()
+    return {
+        "as_of": as_of,
+        "status": status,
+        "issued_at": issued_at.astimezone(dt.UTC) if issued_at else None,
+        "timestamp": _timestamp(as_of, status, issued_at),
+        "stylesheet": STYLESHEET,
+        "lang": locale,
+        "text_direction": "rtl" if Locale.parse(locale).text_direction == "rtl" else "ltr",
+    }
+
+
+def _chart(draw: Callable[..., str], frame: pd.DataFrame, *args: Any) -> Markup | None:
+    """Return a chart of ``frame`` as markup to embed, or ``None`` when there is no data."""
+    if frame.empty:
+        return None
+    return Markup(draw(frame, *args))  # noqa: S704 - SVG written by matplotlib, text escaped
+
+
+def project_html(
+    data: ProjectReportData, *, status: str = "draft", issued_at: dt.datetime | None = None
+) -> str:
+    """Return one project's progress report as an HTML page."""
+    currency = data.project["currency"]
+    context = _common(data.as_of, status, issued_at) | {
+        "project": data.project,
+        "figures": data.figures,
+        "partners": records(data.partners),
+        "milestones": records(data.milestones),
+        "tranches": records(data.tranches),
+        "budget": records(data.budget),
+        "indicators": records(data.indicators),
+        "narrative": data.narrative,
+        "risks": data.risks,
+        "budget_chart": _chart(charts.budget_chart, data.budget, currency),
+        "indicator_chart": _chart(charts.indicator_chart, data.indicators),
+    }
+    return environment().get_template("reports/project.html").render(context)
+
+
+def portfolio_html(
+    data: PortfolioReportData, *, status: str = "draft", issued_at: dt.datetime | None = None
+) -> str:
+    """Return the portfolio report of a programme or a call as an HTML page."""
+    context = _common(data.as_of, status, issued_at) | {
+        "scope": data.scope,
+        "code": data.code,
+        "title": data.title,
+        "currency": data.currency,
+        "kpis": data.kpis,
+        "by_country": records(data.by_country),
+        "by_city": records(data.by_city),
+        "overdue": records(data.overdue),
+        "at_risk": records(data.at_risk),
+        "indicators": records(data.indicators),
+        "annex": records(data.annex),
+        "money_chart": _chart(charts.money_by_country_chart, data.by_country, data.currency),
+        "milestone_chart": _chart(charts.milestones_by_country_chart, data.by_country),
+    }
+    return environment().get_template("reports/portfolio.html").render(context)
