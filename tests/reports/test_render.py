@@ -37,6 +37,17 @@ AT_RISK = "SDA-CEDAR"  # active, a milestone overdue since 2026-03-19
 HOSTILE = '<script>alert(1)</script> <img src="http://example.com/x.png"> & file:///etc/passwd'
 ARABIC = "لجان التماسك الاجتماعي في صيدا"
 INJECTION = "=cmd|' /C calc'!A0"
+PORTFOLIO_SECTIONS = (
+    "Key figures",
+    "By country",
+    "By city",
+    "Milestone completion and timeliness",
+    "Overdue milestones",
+    "Projects at risk",
+    "Disbursement and absorption",
+    "Indicators",
+    "Annex: one row per project",
+)
 OPEN = {MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS, MilestoneStatus.RETURNED}
 
 
@@ -160,11 +171,12 @@ def test_the_portfolio_pages_are_numbered_and_the_contents_point_at_them(
         assert f"{number} / {total}" in text
     contents = next(index for index, text in enumerate(pages) if "Contents" in text)
     assert contents == 1  # the page after the cover
-    listed = re.search(r"Annex: one row per project \.+ ?(\d+)", pages[contents])
-    assert listed is not None
-    annex_page = int(listed[1])
-    assert "Annex: one row per project" in pages[annex_page - 1]
-    assert annex_page > contents + 1
+    entries = pages[contents].split("Contents", 1)[1]
+    listed = re.findall(r"([A-Z][A-Za-z :]+?) \.{3,} ?(\d+)", entries)
+    assert [heading for heading, _page in listed] == list(PORTFOLIO_SECTIONS)
+    for heading, page in listed:
+        assert heading in pages[int(page) - 1], heading
+        assert int(page) > contents + 1
 
 
 def test_the_pdf_is_pdf_a_3b_with_the_data_attached(rendered: Rendered) -> None:
