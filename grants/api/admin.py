@@ -50,7 +50,7 @@ def list_users(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.UserFilters, Query()],
-) -> Page[UserRead]:
+) -> Response:
     """List user accounts (administrators)."""
     _require_admin(principal)
     return page_of(request, search.users(db, filters), UserRead)
@@ -59,7 +59,7 @@ def list_users(
 @router.get("/users/{user_id}", response_model=UserRead, responses={403: WRITE_ERRORS[403]})
 def get_user(
     request: Request, response: Response, user_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> UserRead:
+) -> Response:
     """Return one user account (administrators)."""
     _require_admin(principal)
     return one(request, response, get_or_404(db, User, user_id, "User"), UserRead)
@@ -68,7 +68,7 @@ def get_user(
 @router.post("/users", response_model=UserRead, status_code=201, responses=ADMIN_ERRORS)
 def create_user(
     request: Request, response: Response, body: UserIn, principal: ApiPrincipal, db: WriteDB
-) -> UserRead:
+) -> Response:
     """Create a user with one role, in an organisation unless the role is admin."""
     _require_admin(principal)
     organisation = (
@@ -90,7 +90,7 @@ def patch_user(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> UserRead:
+) -> Response:
     """Change a user's name or language (administrators)."""
     _require_admin(principal)
     user = get_or_404(db, User, user_id, "User")
@@ -106,7 +106,7 @@ def deactivate_user(
     principal: ApiPrincipal,
     db: WriteDB,
     expected: OptionalIfMatch,
-) -> UserRead:
+) -> Response:
     """Stop a user signing in: end their sessions and revoke their API tokens."""
     _require_admin(principal)
     user = get_or_404(db, User, user_id, "User")
@@ -121,7 +121,7 @@ def list_issued_reports(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.IssuedReportFilters, Query()],
-) -> Page[IssuedReportRead]:
+) -> Response:
     """List the issued reports you may download, newest first."""
     rows = search.issued_reports(db, principal, filters)
     return page_of(request, rows, IssuedReportRead)
@@ -130,7 +130,7 @@ def list_issued_reports(
 @router.get("/issued-reports/{report_id}", response_model=IssuedReportRead)
 def get_issued_report(
     request: Request, response: Response, report_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> IssuedReportRead:
+) -> Response:
     """Return an issued report's record: kind, scope, period, sha256, who and when."""
     report = scope.get_visible(db, principal, IssuedReport, report_id)
     return one(request, response, report, IssuedReportRead)

@@ -131,41 +131,62 @@ def paging(
 PageParams = Annotated[Paging, Depends(paging)]
 
 
-def page_of(request: Request, rows: RowsPage[Any], read: type[R]) -> Page[R]:
-    """Return ``rows`` as a page of ``read`` models, linking the next page if there is one."""
+def page_of(request: Request, rows: RowsPage[Any], read: type[R]) -> Response:
+    """Return ``rows`` as a JSON page of ``read`` models, linking the next page if any.
+
+    Mapping rows come from the database with their types already converted, so they are
+    constructed without a second validation; the page is serialized once, here.
+    """
     paging = rows.paging
     following = paging.offset + paging.limit
     next_url = (
         str(request.url.include_query_params(offset=following)) if following < rows.total else None
     )
-    return Page[read](  # type: ignore[valid-type]
-        items=[read.model_validate(row) for row in rows.items],
-        total=rows.total,
-        limit=paging.limit,
-        offset=paging.offset,
-        next=next_url,
+    items = [
+        read.model_construct(**row) if isinstance(row, dict) else read.model_validate(row)
+        for row in rows.items
+    ]
+    page = Page[read].model_construct(  # type: ignore[valid-type]
+        items=items, total=rows.total, limit=paging.limit, offset=paging.offset, next=next_url
     )
+    return Response(page.model_dump_json(), media_type="application/json")
+
+
+def _digest(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 def etag_of(read: BaseModel) -> str:
     """Return the strong ETag of a representation: a digest of its JSON."""
-    digest = hashlib.sha256(read.model_dump_json().encode()).hexdigest()[:32]
-    return f'"{digest}"'
+    return _digest(read.model_dump_json().encode())
 
 
-def one(request: Request, response: Response, obj: object, read: type[R]) -> R:
-    """Return ``obj`` as ``read`` with its ETag; 304 when ``If-None-Match`` already has it."""
+def one(request: Request, response: Response, obj: object, read: type[R]) -> Response:
+    """Return ``obj`` as ``read`` JSON with its ETag; 304 when ``If-None-Match`` has it.
+
+    The status is the route's (201 for a creation); headers set on ``response`` are kept.
+    """
     session = object_session(obj)
     if request.method != "GET" and session is not None:
         # Reload what was written, so the answer (and its ETag) is what a GET will show.
         session.flush()
         session.refresh(obj)
-    model = read.model_validate(obj)
-    etag = etag_of(model)
+    body = read.model_validate(obj).model_dump_json().encode()
+    etag = _digest(body)
     if request.method == "GET" and etag in _tags(request.headers.get("if-none-match")):
-        raise HTTPException(304, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return model
+        return Response(status_code=304, headers={"ETag": etag})
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name not in {"content-length", "content-type"}
+    }
+    route = request.scope.get("route")
+    return Response(
+        body,
+        status_code=getattr(route, "status_code", None) or 200,
+        media_type="application/json",
+        headers=headers | {"ETag": etag},
+    )
 
 
 def _tags(header: str | None) -> set[str]:

@@ -48,7 +48,7 @@ def list_milestones(
     db: ReadDB,
     day: Today,
     filters: Annotated[search.MilestoneFilters, Query()],
-) -> Page[MilestoneRead]:
+) -> Response:
     """List milestones of the projects you see: overdue, due in a window, by status..."""
     rows = search.milestones(db, principal, filters, day)
     return page_of(request, rows, MilestoneRead)
@@ -57,7 +57,7 @@ def list_milestones(
 @router.get("/milestones/{milestone_id}", response_model=MilestoneRead)
 def get_milestone(
     request: Request, response: Response, milestone_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> MilestoneRead:
+) -> Response:
     """Return one milestone."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
     return one(request, response, milestone, MilestoneRead)
@@ -76,7 +76,7 @@ def create_milestone(
     body: MilestoneIn,
     principal: ApiPrincipal,
     db: WriteDB,
-) -> MilestoneRead:
+) -> Response:
     """Add a milestone at the end of the project's list (its grant manager)."""
     project = scope.get_visible(db, principal, Project, project_id)
     milestone = milestones.add_milestone(db, principal, project, body)
@@ -92,7 +92,7 @@ def patch_milestone(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> MilestoneRead:
+) -> Response:
     """Change an open milestone (its grant manager); a due date set here becomes the baseline
     until the milestone is re-planned."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
@@ -112,7 +112,7 @@ def replan_milestone(
     principal: ApiPrincipal,
     db: WriteDB,
     expected: OptionalIfMatch,
-) -> MilestoneRead:
+) -> Response:
     """Move an open milestone's due date with a reason, keeping its baseline date."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
     version = matching(milestone, MilestoneRead, expected)
@@ -138,7 +138,7 @@ def list_tranches(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.TrancheFilters, Query()],
-) -> Page[TrancheRead]:
+) -> Response:
     """List payment tranches of the projects you see."""
     return page_of(request, search.tranches(db, principal, filters), TrancheRead)
 
@@ -146,7 +146,7 @@ def list_tranches(
 @router.get("/tranches/{tranche_id}", response_model=TrancheRead)
 def get_tranche(
     request: Request, response: Response, tranche_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> TrancheRead:
+) -> Response:
     """Return one tranche."""
     tranche = scope.get_visible(db, principal, Tranche, tranche_id)
     return one(request, response, tranche, TrancheRead)
@@ -165,7 +165,7 @@ def create_tranche(
     body: TrancheIn,
     principal: ApiPrincipal,
     db: WriteDB,
-) -> TrancheRead:
+) -> Response:
     """Schedule a tranche gated by milestones of the project (its grant manager)."""
     project = scope.get_visible(db, principal, Project, project_id)
     tranche = tranches.add_tranche(db, principal, project, body)
@@ -181,7 +181,7 @@ def patch_tranche(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> TrancheRead:
+) -> Response:
     """Re-plan a scheduled tranche's date, or before activation its amount."""
     tranche = scope.get_visible(db, principal, Tranche, tranche_id)
     version = matching(tranche, TrancheRead, if_match)

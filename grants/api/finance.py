@@ -32,7 +32,7 @@ def list_budget_lines(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.BudgetLineFilters, Query()],
-) -> Page[BudgetLineRead]:
+) -> Response:
     """List the budget lines of the projects you see."""
     rows = search.budget_lines(db, principal, filters)
     return page_of(request, rows, BudgetLineRead)
@@ -41,7 +41,7 @@ def list_budget_lines(
 @router.get("/budget-lines/{line_id}", response_model=BudgetLineRead)
 def get_budget_line(
     request: Request, response: Response, line_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> BudgetLineRead:
+) -> Response:
     """Return one budget line."""
     line = scope.get_visible(db, principal, BudgetLine, line_id)
     return one(request, response, line, BudgetLineRead)
@@ -60,7 +60,7 @@ def create_budget_line(
     body: BudgetLineIn,
     principal: ApiPrincipal,
     db: WriteDB,
-) -> BudgetLineRead:
+) -> Response:
     """Add a planned budget line in the project's currency (its grant manager)."""
     project = scope.get_visible(db, principal, Project, project_id)
     line = budgets.add_budget_line(db, principal, project, body)
@@ -76,7 +76,7 @@ def patch_budget_line(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> BudgetLineRead:
+) -> Response:
     """Change a budget line of an open project (its grant manager)."""
     line = scope.get_visible(db, principal, BudgetLine, line_id)
     version = matching(line, BudgetLineRead, if_match)
@@ -91,7 +91,7 @@ def list_expenses(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.ExpenseFilters, Query()],
-) -> Page[ExpenseRead]:
+) -> Response:
     """List the expenses recorded on the projects you see."""
     return page_of(request, search.expenses(db, principal, filters), ExpenseRead)
 
@@ -99,7 +99,7 @@ def list_expenses(
 @router.get("/expenses/{expense_id}", response_model=ExpenseRead)
 def get_expense(
     request: Request, response: Response, expense_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> ExpenseRead:
+) -> Response:
     """Return one expense."""
     expense = scope.get_visible(db, principal, Expense, expense_id)
     return one(request, response, expense, ExpenseRead)
@@ -119,7 +119,7 @@ def create_expense(
     principal: ApiPrincipal,
     db: WriteDB,
     day: Today,
-) -> ExpenseRead:
+) -> Response:
     """Record an expense against a budget line (a partner editor, while reporting is open)."""
     project = scope.get_visible(db, principal, Project, project_id)
     expense = budgets.record_expense(
@@ -138,7 +138,7 @@ def patch_expense(
     db: WriteDB,
     if_match: IfMatch,
     day: Today,
-) -> ExpenseRead:
+) -> Response:
     """Correct an expense (editors of the organisation that recorded it)."""
     expense = scope.get_visible(db, principal, Expense, expense_id)
     version = matching(expense, ExpenseRead, if_match)

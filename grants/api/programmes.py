@@ -45,7 +45,7 @@ def list_programmes(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.ProgrammeFilters, Query()],
-) -> Page[ProgrammeRead]:
+) -> Response:
     """List the programmes you manage, fund or take part in."""
     return page_of(request, search.programmes(db, principal, filters), ProgrammeRead)
 
@@ -53,7 +53,7 @@ def list_programmes(
 @router.get("/programmes/{programme_id}", response_model=ProgrammeRead)
 def get_programme(
     request: Request, response: Response, programme_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> ProgrammeRead:
+) -> Response:
     """Return one programme."""
     programme = scope.get_visible(db, principal, Programme, programme_id)
     return one(request, response, programme, ProgrammeRead)
@@ -62,7 +62,7 @@ def get_programme(
 @router.post("/programmes", response_model=ProgrammeRead, status_code=201, responses=WRITE_ERRORS)
 def create_programme(
     request: Request, response: Response, body: ProgrammeIn, principal: ApiPrincipal, db: WriteDB
-) -> ProgrammeRead:
+) -> Response:
     """Create a programme (administrators)."""
     programme = programmes.create_programme(db, principal, body)
     return one(request, response, programme, ProgrammeRead)
@@ -77,7 +77,7 @@ def patch_programme(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> ProgrammeRead:
+) -> Response:
     """Change a programme's title, description, budget or dates (its grant manager)."""
     programme = scope.get_visible(db, principal, Programme, programme_id)
     version = matching(programme, ProgrammeRead, if_match)
@@ -91,7 +91,7 @@ def list_calls(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.CallFilters, Query()],
-) -> Page[CallRead]:
+) -> Response:
     """List the calls of the programmes you see."""
     return page_of(request, search.calls(db, principal, filters), CallRead)
 
@@ -99,7 +99,7 @@ def list_calls(
 @router.get("/calls/{call_id}", response_model=CallRead)
 def get_call(
     request: Request, response: Response, call_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> CallRead:
+) -> Response:
     """Return one call."""
     return one(request, response, scope.get_visible(db, principal, Call, call_id), CallRead)
 
@@ -107,7 +107,7 @@ def get_call(
 @router.post("/calls", response_model=CallRead, status_code=201, responses=WRITE_ERRORS)
 def create_call(
     request: Request, response: Response, body: CallIn, principal: ApiPrincipal, db: WriteDB
-) -> CallRead:
+) -> Response:
     """Open a call for proposals with its objectives (the programme's grant manager)."""
     scope.get_visible(db, principal, Programme, body.programme_id)
     data = CallCreate.model_validate(body.model_dump(exclude={"objectives"}))
@@ -124,7 +124,7 @@ def patch_call(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> CallRead:
+) -> Response:
     """Change a call's title, dates or maximum amount (the programme's grant manager)."""
     call = scope.get_visible(db, principal, Call, call_id)
     version = matching(call, CallRead, if_match)
@@ -138,7 +138,7 @@ def list_organisations(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.OrganisationFilters, Query()],
-) -> Page[OrganisationRead]:
+) -> Response:
     """List organisations: the whole directory for managers, the ones you work with for others."""
     rows = search.organisations(db, principal, filters)
     return page_of(request, rows, OrganisationRead)
@@ -151,7 +151,7 @@ def get_organisation(
     organisation_id: Ident,
     principal: ApiPrincipal,
     db: ReadDB,
-) -> OrganisationRead:
+) -> Response:
     """Return one organisation."""
     organisation = search.visible_organisation(db, principal, organisation_id)
     return one(request, response, organisation, OrganisationRead)
@@ -166,7 +166,7 @@ def create_organisation(
     body: OrganisationIn,
     principal: ApiPrincipal,
     db: WriteDB,
-) -> OrganisationRead:
+) -> Response:
     """Add an organisation to the directory (administrators and grant managers)."""
     organisation = programmes.create_organisation(db, principal, body)
     return one(request, response, organisation, OrganisationRead)
@@ -183,7 +183,7 @@ def patch_organisation(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> OrganisationRead:
+) -> Response:
     """Correct an organisation's details (administrators and grant managers)."""
     organisation = search.visible_organisation(db, principal, organisation_id)
     version = matching(organisation, OrganisationRead, if_match)

@@ -58,7 +58,7 @@ def list_projects(
     db: ReadDB,
     day: Today,
     filters: Annotated[search.ProjectFilters, Query()],
-) -> Page[ProjectRead]:
+) -> Response:
     """List the projects you may see, filtered and sorted."""
     return page_of(request, search.projects(db, principal, filters, day), ProjectRead)
 
@@ -66,7 +66,7 @@ def list_projects(
 @router.get("/projects/{project_id}", response_model=ProjectRead)
 def get_project(
     request: Request, response: Response, project_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> ProjectRead:
+) -> Response:
     """Return one project."""
     project = scope.get_visible(db, principal, Project, project_id)
     return one(request, response, project, ProjectRead)
@@ -75,7 +75,7 @@ def get_project(
 @router.post("/projects", response_model=ProjectRead, status_code=201, responses=WRITE_ERRORS)
 def create_project(
     request: Request, response: Response, body: ProjectIn, principal: ApiPrincipal, db: WriteDB
-) -> ProjectRead:
+) -> Response:
     """Create a draft project with its lead grantee (the programme's grant manager)."""
     lead = search.visible_organisation(db, principal, body.lead_organisation_id)
     data = ProjectCreate.model_validate(body.model_dump(exclude={"lead_organisation_id"}))
@@ -92,7 +92,7 @@ def patch_project(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> ProjectRead:
+) -> Response:
     """Change a project's terms (its grant manager, while it is open)."""
     project = scope.get_visible(db, principal, Project, project_id)
     version = matching(project, ProjectRead, if_match)
@@ -113,7 +113,7 @@ add_steps(
 @router.get("/projects/{project_id}/partners", response_model=Page[PartnerRead])
 def list_partners(
     request: Request, project_id: Ident, principal: ApiPrincipal, db: ReadDB, paging: PageParams
-) -> Page[PartnerRead]:
+) -> Response:
     """List the project's partners, lead first."""
     project = scope.get_visible(db, principal, Project, project_id)
     rows = [
@@ -153,7 +153,7 @@ def _partner(partner: ProjectPartner, organisation: Organisation) -> PartnerRead
 @router.get("/projects/{project_id}/history", response_model=Page[AuditEventRead])
 def get_history(
     request: Request, project_id: Ident, principal: ApiPrincipal, db: ReadDB, paging: PageParams
-) -> Page[AuditEventRead]:
+) -> Response:
     """Return the project's audit trail, oldest first: who changed what, when and why."""
     events = scope.project_history(db, principal, project_id)
     return page_of(request, page_of_list(events, paging), AuditEventRead)

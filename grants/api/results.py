@@ -57,7 +57,7 @@ def list_indicators(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.IndicatorFilters, Query()],
-) -> Page[IndicatorRead]:
+) -> Response:
     """List the indicators of the projects you see."""
     return page_of(request, search.indicators(db, principal, filters), IndicatorRead)
 
@@ -65,7 +65,7 @@ def list_indicators(
 @router.get("/indicators/{indicator_id}", response_model=IndicatorRead)
 def get_indicator(
     request: Request, response: Response, indicator_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> IndicatorRead:
+) -> Response:
     """Return one indicator."""
     indicator = scope.get_visible(db, principal, Indicator, indicator_id)
     return one(request, response, indicator, IndicatorRead)
@@ -84,7 +84,7 @@ def create_indicator(
     body: IndicatorIn,
     principal: ApiPrincipal,
     db: WriteDB,
-) -> IndicatorRead:
+) -> Response:
     """Add an indicator with its baseline and target (the project's grant manager)."""
     project = scope.get_visible(db, principal, Project, project_id)
     indicator = indicators.add_indicator(db, principal, project, body)
@@ -100,7 +100,7 @@ def patch_indicator(
     principal: ApiPrincipal,
     db: WriteDB,
     if_match: IfMatch,
-) -> IndicatorRead:
+) -> Response:
     """Change an indicator's title, unit, baseline or target (the project's grant manager)."""
     indicator = scope.get_visible(db, principal, Indicator, indicator_id)
     version = matching(indicator, IndicatorRead, if_match)
@@ -115,7 +115,7 @@ def list_indicator_values(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.IndicatorValueFilters, Query()],
-) -> Page[IndicatorValueRead]:
+) -> Response:
     """List reported indicator values, by period."""
     rows = search.indicator_values(db, principal, filters)
     return page_of(request, rows, IndicatorValueRead)
@@ -124,7 +124,7 @@ def list_indicator_values(
 @router.get("/indicator-values/{value_id}", response_model=IndicatorValueRead)
 def get_indicator_value(
     request: Request, response: Response, value_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> IndicatorValueRead:
+) -> Response:
     """Return one reported value."""
     value = scope.get_visible(db, principal, IndicatorValue, value_id)
     return one(request, response, value, IndicatorValueRead)
@@ -143,7 +143,7 @@ def report_indicator_value(
     body: IndicatorValueIn,
     principal: ApiPrincipal,
     db: WriteDB,
-) -> IndicatorValueRead:
+) -> Response:
     """Report an indicator's value for a period (a partner editor, while reporting is open)."""
     project = scope.get_visible(db, principal, Project, project_id)
     value = indicators.report_value(db, principal, project, body)
@@ -156,7 +156,7 @@ def list_progress_updates(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.ProgressUpdateFilters, Query()],
-) -> Page[ProgressUpdateRead]:
+) -> Response:
     """List progress updates; drafts only to the organisation writing them."""
     rows = search.progress_updates(db, principal, filters)
     return page_of(request, rows, ProgressUpdateRead)
@@ -169,7 +169,7 @@ def get_progress_update(
     progress_update_id: Ident,
     principal: ApiPrincipal,
     db: ReadDB,
-) -> ProgressUpdateRead:
+) -> Response:
     """Return one progress update."""
     update = scope.get_visible(db, principal, ProgressUpdate, progress_update_id)
     return one(request, response, update, ProgressUpdateRead)
@@ -189,7 +189,7 @@ def start_progress_update(
     principal: ApiPrincipal,
     db: WriteDB,
     day: Today,
-) -> ProgressUpdateRead:
+) -> Response:
     """Start a draft progress update (a partner editor, while reporting is open)."""
     project = scope.get_visible(db, principal, Project, project_id)
     update = progress.start_update(
@@ -212,7 +212,7 @@ def put_progress_update(
     db: WriteDB,
     if_match: IfMatch,
     day: Today,
-) -> ProgressUpdateRead:
+) -> Response:
     """Replace a draft or returned update's text and figures (its organisation's editors)."""
     update = scope.get_visible(db, principal, ProgressUpdate, progress_update_id)
     version = matching(update, ProgressUpdateRead, if_match)
@@ -236,7 +236,7 @@ def list_attachments(
     principal: ApiPrincipal,
     db: ReadDB,
     filters: Annotated[search.AttachmentFilters, Query()],
-) -> Page[AttachmentRead]:
+) -> Response:
     """List evidence files of the projects you see."""
     return page_of(request, search.attachments(db, principal, filters), AttachmentRead)
 
@@ -244,7 +244,7 @@ def list_attachments(
 @router.get("/attachments/{attachment_id}", response_model=AttachmentRead)
 def get_attachment(
     request: Request, response: Response, attachment_id: Ident, principal: ApiPrincipal, db: ReadDB
-) -> AttachmentRead:
+) -> Response:
     """Return one evidence file's details."""
     attachment = scope.get_visible(db, principal, Attachment, attachment_id)
     return one(request, response, attachment, AttachmentRead)
@@ -263,15 +263,18 @@ def get_attachment_content(attachment_id: Ident, principal: ApiPrincipal, db: Re
     responses=WRITE_ERRORS,
 )
 def upload_milestone_evidence(
+    request: Request,
+    response: Response,
     milestone_id: Ident,
     file: Annotated[UploadFile, File(description="PDF, image, office document or CSV.")],
     principal: ApiPrincipal,
     db: WriteDB,
-) -> Attachment:
+) -> Response:
     """Attach an evidence file to a milestone that is not yet accepted."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
     content = file.file.read(attachments.MAX_BYTES + 1)
-    return attachments.attach(db, principal, milestone, file.filename or "", content)
+    attachment = attachments.attach(db, principal, milestone, file.filename or "", content)
+    return one(request, response, attachment, AttachmentRead)
 
 
 @router.post(
@@ -281,12 +284,15 @@ def upload_milestone_evidence(
     responses=WRITE_ERRORS,
 )
 def upload_update_evidence(
+    request: Request,
+    response: Response,
     progress_update_id: Ident,
     file: Annotated[UploadFile, File(description="PDF, image, office document or CSV.")],
     principal: ApiPrincipal,
     db: WriteDB,
-) -> Attachment:
+) -> Response:
     """Attach an evidence file to a progress update that is not yet approved."""
     update = scope.get_visible(db, principal, ProgressUpdate, progress_update_id)
     content = file.file.read(attachments.MAX_BYTES + 1)
-    return attachments.attach(db, principal, update, file.filename or "", content)
+    attachment = attachments.attach(db, principal, update, file.filename or "", content)
+    return one(request, response, attachment, AttachmentRead)

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy import exists
-from sqlalchemy.orm import defer
 from sqlmodel import Session, SQLModel, col, select
 
 from grants.i18n import _
@@ -215,13 +214,13 @@ def _visible_organisations(principal: Principal) -> Any:
     )
 
 
-def programmes(s: Session, p: Principal, f: ProgrammeFilters) -> Page[Programme]:
+def programmes(s: Session, p: Principal, f: ProgrammeFilters) -> Page[dict[str, Any]]:
     """Return a page of the programmes the principal sees."""
     query = scope.visible(p, Programme).where(*_text(Programme.title, f.q))
     return page(s, query, Programme, f.sort, f.paging)
 
 
-def calls(s: Session, p: Principal, f: CallFilters) -> Page[Call]:
+def calls(s: Session, p: Principal, f: CallFilters) -> Page[dict[str, Any]]:
     """Return a page of the calls of the programmes the principal sees."""
     query = scope.visible(p, Call).where(
         *_equal(Call, programme_id=f.programme_id), *_text(Call.title, f.q)
@@ -229,7 +228,7 @@ def calls(s: Session, p: Principal, f: CallFilters) -> Page[Call]:
     return page(s, query, Call, f.sort, f.paging)
 
 
-def organisations(s: Session, p: Principal, f: OrganisationFilters) -> Page[Organisation]:
+def organisations(s: Session, p: Principal, f: OrganisationFilters) -> Page[dict[str, Any]]:
     """Return a page of the organisations the principal may see."""
     query = _visible_organisations(p).where(
         *_equal(Organisation, kind=f.kind, country=f.country and f.country.upper()),
@@ -248,7 +247,7 @@ def visible_organisation(s: Session, p: Principal, ident: int) -> Organisation:
     return found
 
 
-def projects(s: Session, p: Principal, f: ProjectFilters, today: dt.date) -> Page[Project]:
+def projects(s: Session, p: Principal, f: ProjectFilters, today: dt.date) -> Page[dict[str, Any]]:
     """Return a page of the projects the principal sees that match the filters."""
     conditions = _equal(
         Project, status=f.status, country=f.country and f.country.upper(), call_id=f.call_id
@@ -273,7 +272,9 @@ def projects(s: Session, p: Principal, f: ProjectFilters, today: dt.date) -> Pag
     return page(s, query, Project, f.sort, f.paging)
 
 
-def milestones(s: Session, p: Principal, f: MilestoneFilters, today: dt.date) -> Page[Milestone]:
+def milestones(
+    s: Session, p: Principal, f: MilestoneFilters, today: dt.date
+) -> Page[dict[str, Any]]:
     """Return a page of the milestones of visible projects that match the filters."""
     conditions = _equal(
         Milestone,
@@ -293,7 +294,7 @@ def milestones(s: Session, p: Principal, f: MilestoneFilters, today: dt.date) ->
     return page(s, query, Milestone, f.sort, f.paging)
 
 
-def tranches(s: Session, p: Principal, f: TrancheFilters) -> Page[Tranche]:
+def tranches(s: Session, p: Principal, f: TrancheFilters) -> Page[dict[str, Any]]:
     """Return a page of the tranches of visible projects that match the filters."""
     query = scope.visible(p, Tranche).where(
         *_equal(Tranche, project_id=f.project_id, status=f.status),
@@ -302,7 +303,7 @@ def tranches(s: Session, p: Principal, f: TrancheFilters) -> Page[Tranche]:
     return page(s, query, Tranche, f.sort, f.paging)
 
 
-def budget_lines(s: Session, p: Principal, f: BudgetLineFilters) -> Page[BudgetLine]:
+def budget_lines(s: Session, p: Principal, f: BudgetLineFilters) -> Page[dict[str, Any]]:
     """Return a page of the budget lines of visible projects."""
     query = scope.visible(p, BudgetLine).where(
         *_equal(BudgetLine, project_id=f.project_id, category=f.category)
@@ -310,7 +311,7 @@ def budget_lines(s: Session, p: Principal, f: BudgetLineFilters) -> Page[BudgetL
     return page(s, query, BudgetLine, f.sort, f.paging)
 
 
-def expenses(s: Session, p: Principal, f: ExpenseFilters) -> Page[Expense]:
+def expenses(s: Session, p: Principal, f: ExpenseFilters) -> Page[dict[str, Any]]:
     """Return a page of the expenses of visible projects that match the filters."""
     query = scope.visible(p, Expense).where(
         *_equal(
@@ -324,7 +325,7 @@ def expenses(s: Session, p: Principal, f: ExpenseFilters) -> Page[Expense]:
     return page(s, query, Expense, f.sort, f.paging)
 
 
-def indicators(s: Session, p: Principal, f: IndicatorFilters) -> Page[Indicator]:
+def indicators(s: Session, p: Principal, f: IndicatorFilters) -> Page[dict[str, Any]]:
     """Return a page of the indicators of visible projects."""
     query = scope.visible(p, Indicator).where(
         *_equal(Indicator, project_id=f.project_id), *_text(Indicator.title, f.q)
@@ -332,7 +333,7 @@ def indicators(s: Session, p: Principal, f: IndicatorFilters) -> Page[Indicator]
     return page(s, query, Indicator, f.sort, f.paging)
 
 
-def indicator_values(s: Session, p: Principal, f: IndicatorValueFilters) -> Page[IndicatorValue]:
+def indicator_values(s: Session, p: Principal, f: IndicatorValueFilters) -> Page[dict[str, Any]]:
     """Return a page of the reported values of visible indicators."""
     query = scope.visible(p, IndicatorValue).where(
         *_equal(IndicatorValue, project_id=f.project_id, indicator_id=f.indicator_id)
@@ -340,7 +341,7 @@ def indicator_values(s: Session, p: Principal, f: IndicatorValueFilters) -> Page
     return page(s, query, IndicatorValue, f.sort, f.paging)
 
 
-def progress_updates(s: Session, p: Principal, f: ProgressUpdateFilters) -> Page[ProgressUpdate]:
+def progress_updates(s: Session, p: Principal, f: ProgressUpdateFilters) -> Page[dict[str, Any]]:
     """Return a page of the progress updates the principal sees (drafts: only their own)."""
     query = scope.visible(p, ProgressUpdate).where(
         *_equal(
@@ -353,7 +354,7 @@ def progress_updates(s: Session, p: Principal, f: ProgressUpdateFilters) -> Page
     return page(s, query, ProgressUpdate, f.sort, f.paging)
 
 
-def attachments(s: Session, p: Principal, f: AttachmentFilters) -> Page[Attachment]:
+def attachments(s: Session, p: Principal, f: AttachmentFilters) -> Page[dict[str, Any]]:
     """Return a page of the evidence files the principal sees."""
     query = scope.visible(p, Attachment).where(
         *_equal(
@@ -366,17 +367,15 @@ def attachments(s: Session, p: Principal, f: AttachmentFilters) -> Page[Attachme
     return page(s, query, Attachment, f.sort, f.paging)
 
 
-def issued_reports(s: Session, p: Principal, f: IssuedReportFilters) -> Page[IssuedReport]:
+def issued_reports(s: Session, p: Principal, f: IssuedReportFilters) -> Page[dict[str, Any]]:
     """Return a page of the issued reports the principal may download."""
-    query = (
-        scope.visible(p, IssuedReport)
-        .where(*_equal(IssuedReport, programme_id=f.programme_id, kind=f.kind, scope=f.scope))
-        .options(defer(IssuedReport.pdf))  # type: ignore[arg-type]
+    query = scope.visible(p, IssuedReport).where(
+        *_equal(IssuedReport, programme_id=f.programme_id, kind=f.kind, scope=f.scope)
     )
     return page(s, query, IssuedReport, f.sort, f.paging)
 
 
-def users(s: Session, f: UserFilters) -> Page[User]:
+def users(s: Session, f: UserFilters) -> Page[dict[str, Any]]:
     """Return a page of user accounts (the caller checks that an admin asks)."""
     query = select(User).where(*_equal(User, is_active=f.is_active), *_text(User.full_name, f.q))
     return page(s, query, User, f.sort, f.paging)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
@@ -16,27 +15,49 @@ CSP = (
 DOCS_CSP = CSP + "; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 
-def apply(request: Request, response: Response) -> Response:
-    """Add the security headers to ``response`` and return it."""
-    headers = response.headers
-    docs = request.url.path.startswith("/api/docs")
-    headers["Content-Security-Policy"] = DOCS_CSP if docs else CSP
+# Report previews embed charts whose SVG carries style attributes.
+REPORT_CSP = CSP + "; style-src 'self' 'unsafe-inline'"
+
+
+def secure(headers: MutableHeaders, path: str, scheme: str) -> None:
+    """Set the security headers for a response to ``path`` over ``scheme``."""
+    if path.startswith("/api/docs"):
+        headers["Content-Security-Policy"] = DOCS_CSP
+    elif path.endswith("/report.html"):
+        headers["Content-Security-Policy"] = REPORT_CSP
+    else:
+        headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"
-    if request.url.path.startswith(("/static/", "/api/docs/assets/")):
+    if path.startswith(("/static/", "/api/docs/assets/")):
         headers.setdefault("Cache-Control", "public, max-age=3600")
     else:
         headers["Cache-Control"] = "no-store"
-    if request.url.scheme == "https":
+    if scheme == "https":
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+
+def apply(request: Request, response: Response) -> Response:
+    """Add the security headers to ``response`` and return it."""
+    secure(response.headers, request.url.path, request.url.scheme)
     return response
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Middleware that applies the headers to every response of the app."""
+class SecurityHeaders:
+    """ASGI middleware that applies the headers to every response of the app."""
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        return apply(request, await call_next(request))
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                secure(MutableHeaders(scope=message), scope["path"], scope.get("scheme", "http"))
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
