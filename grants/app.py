@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 from grants import __version__, db, logs
 from grants.api import admin, delivery, docs, finance, me, programmes, results
 from grants.api import projects as api_projects
+from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
 from grants.web import auth, errors, projects, system
+from grants.web import reports as web_reports
 from grants.web.headers import SecurityHeaders
 
 
@@ -32,7 +34,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     errors.install(app)
-    for router in (system.router, auth.router, projects.router):
+    for router in (system.router, auth.router, projects.router, web_reports.router):
         app.include_router(router, include_in_schema=False)
     for router, tag in API_ROUTERS:
         app.include_router(router, prefix="/api/v1", tags=[tag])
@@ -48,4 +50,5 @@ API_ROUTERS = [
     (finance.router, "budgets and expenses"),
     (results.router, "indicators, progress and evidence"),
     (admin.router, "users and issued reports"),
+    (api_reports.router, "reports"),
 ]

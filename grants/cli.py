@@ -221,3 +221,8 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")
     with reported_errors(), db.write_session(db.make_engine()) as session:
         token = tokens.revoke_token(session, SYSTEM, token_id, utcnow())
         typer.echo(f"revoked token {token.id} ({token.prefix}...)")
+
+
+from grants.cli_reports import report_app  # noqa: E402 - it uses the helpers above
+
+app.add_typer(report_app, name="report")
