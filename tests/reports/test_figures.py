@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
+import pypdf
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from grants.models import ExpenseCreate, IndicatorCreate, IndicatorValueCreate, ProjectCreate
+from grants.models import (
+    ExpenseCreate,
+    IndicatorCreate,
+    IndicatorValueCreate,
+    ProjectCreate,
+    ReportScope,
+)
 from grants.services import budgets, indicators, milestones, projects, tranches
 from grants.services.access import SYSTEM
-from reports import figures
+from reports import archive, figures
+from reports.archive import ReportSpec
 from tests import factories
 
 AS_OF = dt.date(2026, 6, 15)
@@ -209,3 +218,36 @@ def test_a_programme_with_one_project(session: Session) -> None:
     assert report.kpis["projects"] == 1
     assert list(report.annex["reference"]) == [only.reference]
     assert report.overdue.columns.tolist()[0] == "reference"
+
+
+def _pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_the_pdfs_print_the_independently_computed_figures(
+    session: Session, portfolio: dict[str, Any]
+) -> None:
+    first = portfolio["first"]
+    spent = _sql(
+        session,
+        "SELECT SUM(amount) FROM expense WHERE project_id = :p AND spent_on <= :d",
+        p=first.id,
+        d=AS_OF,
+    )
+    project = archive.build(session, SYSTEM, ReportSpec(ReportScope.PROJECT, first.id, AS_OF))
+    text = _pdf_text(project.content)
+    assert f"€{spent:,.2f}" in text  # €1,999.75
+    assert "€50,000.00" in text
+    assert "Accès aux droits à Sfax <script>alert(1)</script>" in text, "printed as text"
+    assert "Inception report" in text
+    programme = portfolio["programme"]
+    spec = ReportSpec(ReportScope.PROGRAMME, programme.id, AS_OF)
+    text = _pdf_text(archive.build(session, SYSTEM, spec).content)
+    assert "€150,000.00" in text
+    assert "€30,000.00" in text
+    assert "Cancelled action" in text
+    assert "Zarqa" in text
+    html = archive.build(session, SYSTEM, spec, "html").content.decode()
+    assert ARABIC_TITLE in html
+    assert "<script>alert" not in html
