@@ -11,7 +11,8 @@ import enum
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, func, inspect
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import attributes
 
@@ -119,3 +120,9 @@ def _record(session: OrmSession, _context: Any) -> None:
     rows = [row for obj, action in changed if (row := _event_row(obj, action, actor, reason))]
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+def high_water_mark(session: OrmSession) -> int:
+    """Return the id of the latest audit event: it moves with every audited change."""
+    latest = session.connection().execute(sa_select(func.max(AuditEvent.id))).scalar()
+    return int(latest or 0)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from grants.api.cache import cached_read
 from grants.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -116,6 +117,7 @@ def deactivate_user(
 
 
 @router.get("/issued-reports", response_model=Page[IssuedReportRead])
+@cached_read
 def list_issued_reports(
     request: Request,
     principal: ApiPrincipal,
@@ -128,6 +130,7 @@ def list_issued_reports(
 
 
 @router.get("/issued-reports/{report_id}", response_model=IssuedReportRead)
+@cached_read
 def get_issued_report(
     request: Request, response: Response, report_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
+from grants.api.cache import cached_read
 from grants.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -42,6 +43,7 @@ router = APIRouter(responses=READ_ERRORS)
 
 
 @router.get("/milestones", response_model=Page[MilestoneRead])
+@cached_read
 def list_milestones(
     request: Request,
     principal: ApiPrincipal,
@@ -55,6 +57,7 @@ def list_milestones(
 
 
 @router.get("/milestones/{milestone_id}", response_model=MilestoneRead)
+@cached_read
 def get_milestone(
     request: Request, response: Response, milestone_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
@@ -133,6 +136,7 @@ add_steps(
 
 
 @router.get("/tranches", response_model=Page[TrancheRead])
+@cached_read
 def list_tranches(
     request: Request,
     principal: ApiPrincipal,
@@ -144,6 +148,7 @@ def list_tranches(
 
 
 @router.get("/tranches/{tranche_id}", response_model=TrancheRead)
+@cached_read
 def get_tranche(
     request: Request, response: Response, tranche_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from grants import db
+from grants.api.cache import CachedToken, caches
+from grants.audit import high_water_mark
 from grants.i18n import _
 from grants.models import utcnow
 from grants.services import tokens
@@ -29,21 +32,40 @@ def api_principal(
         raise HTTPException(
             401, _("Send an API token as 'Authorization: Bearer <token>'."), headers=challenge
         )
-    now = utcnow()
-    with db.read_session(engine_of(request)) as session:
-        found = tokens.check_token(session, credentials.credentials, now)
-        principal = principal_for(session, found[0]) if found else None
-    if found and tokens.use_is_stale(found[1], now):
-        with db.write_session(engine_of(request)) as session:
-            tokens.record_use(session, found[1].id, now)
-    if principal is None:
+    known = _known_token(request, credentials.credentials)
+    if known is None:
         log.info(
             "denied", extra={"event": "denied", "reason": "bad_token", "path": request.url.path}
         )
         raise HTTPException(
             401, _("The API token is unknown, revoked or expired."), headers=challenge
         )
-    return principal
+    return known.principal
+
+
+def _known_token(request: Request, raw: str) -> CachedToken | None:
+    """Return what a valid token stands for, from the cache while nothing has changed."""
+    now = utcnow()
+    token_cache, _bodies = caches(request)
+    key = tokens.token_hash(raw)
+    with db.read_session(engine_of(request)) as session:
+        mark = high_water_mark(session)
+        known: CachedToken | None = token_cache.get(key, mark)
+        if known is None or (known.expires_at is not None and now >= known.expires_at):
+            found = tokens.check_token(session, raw, now)
+            if found is None:
+                return None
+            user, token = found
+            known = CachedToken(
+                principal_for(session, user), token.id, token.last_used_at, token.expires_at
+            )
+    request.state.high_water_mark = mark
+    if known.last_used_at is None or now - known.last_used_at >= tokens.USE_RESOLUTION:
+        with db.write_session(engine_of(request)) as session:
+            tokens.record_use(session, known.token_id, now)
+        known = replace(known, last_used_at=now)
+    token_cache.put(key, mark, known)
+    return known
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]

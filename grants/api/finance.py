@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from grants.api.cache import cached_read
 from grants.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -27,6 +28,7 @@ router = APIRouter(responses=READ_ERRORS)
 
 
 @router.get("/budget-lines", response_model=Page[BudgetLineRead])
+@cached_read
 def list_budget_lines(
     request: Request,
     principal: ApiPrincipal,
@@ -39,6 +41,7 @@ def list_budget_lines(
 
 
 @router.get("/budget-lines/{line_id}", response_model=BudgetLineRead)
+@cached_read
 def get_budget_line(
     request: Request, response: Response, line_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
@@ -86,6 +89,7 @@ def patch_budget_line(
 
 
 @router.get("/expenses", response_model=Page[ExpenseRead])
+@cached_read
 def list_expenses(
     request: Request,
     principal: ApiPrincipal,
@@ -97,6 +101,7 @@ def list_expenses(
 
 
 @router.get("/expenses/{expense_id}", response_model=ExpenseRead)
+@cached_read
 def get_expense(
     request: Request, response: Response, expense_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:

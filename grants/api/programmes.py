@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from grants.api.cache import cached_read
 from grants.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -40,6 +41,7 @@ router = APIRouter(responses=READ_ERRORS)
 
 
 @router.get("/programmes", response_model=Page[ProgrammeRead])
+@cached_read
 def list_programmes(
     request: Request,
     principal: ApiPrincipal,
@@ -51,6 +53,7 @@ def list_programmes(
 
 
 @router.get("/programmes/{programme_id}", response_model=ProgrammeRead)
+@cached_read
 def get_programme(
     request: Request, response: Response, programme_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
@@ -86,6 +89,7 @@ def patch_programme(
 
 
 @router.get("/calls", response_model=Page[CallRead])
+@cached_read
 def list_calls(
     request: Request,
     principal: ApiPrincipal,
@@ -97,6 +101,7 @@ def list_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallRead)
+@cached_read
 def get_call(
     request: Request, response: Response, call_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
@@ -133,6 +138,7 @@ def patch_call(
 
 
 @router.get("/organisations", response_model=Page[OrganisationRead])
+@cached_read
 def list_organisations(
     request: Request,
     principal: ApiPrincipal,
@@ -145,6 +151,7 @@ def list_organisations(
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationRead)
+@cached_read
 def get_organisation(
     request: Request,
     response: Response,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
+from grants.api.cache import cached_read
 from grants.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -52,6 +53,7 @@ class PartnerRead(BaseModel):
 
 
 @router.get("/projects", response_model=Page[ProjectRead])
+@cached_read
 def list_projects(
     request: Request,
     principal: ApiPrincipal,
@@ -64,6 +66,7 @@ def list_projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectRead)
+@cached_read
 def get_project(
     request: Request, response: Response, project_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
@@ -111,6 +114,7 @@ add_steps(
 
 
 @router.get("/projects/{project_id}/partners", response_model=Page[PartnerRead])
+@cached_read
 def list_partners(
     request: Request, project_id: Ident, principal: ApiPrincipal, db: ReadDB, paging: PageParams
 ) -> Response:
@@ -151,6 +155,7 @@ def _partner(partner: ProjectPartner, organisation: Organisation) -> PartnerRead
 
 
 @router.get("/projects/{project_id}/history", response_model=Page[AuditEventRead])
+@cached_read
 def get_history(
     request: Request, project_id: Ident, principal: ApiPrincipal, db: ReadDB, paging: PageParams
 ) -> Response:

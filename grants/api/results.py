@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 
+from grants.api.cache import cached_read
 from grants.api.common import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -52,6 +53,7 @@ FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/indicators", response_model=Page[IndicatorRead])
+@cached_read
 def list_indicators(
     request: Request,
     principal: ApiPrincipal,
@@ -63,6 +65,7 @@ def list_indicators(
 
 
 @router.get("/indicators/{indicator_id}", response_model=IndicatorRead)
+@cached_read
 def get_indicator(
     request: Request, response: Response, indicator_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
@@ -110,6 +113,7 @@ def patch_indicator(
 
 
 @router.get("/indicator-values", response_model=Page[IndicatorValueRead])
+@cached_read
 def list_indicator_values(
     request: Request,
     principal: ApiPrincipal,
@@ -122,6 +126,7 @@ def list_indicator_values(
 
 
 @router.get("/indicator-values/{value_id}", response_model=IndicatorValueRead)
+@cached_read
 def get_indicator_value(
     request: Request, response: Response, value_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
@@ -151,6 +156,7 @@ def report_indicator_value(
 
 
 @router.get("/progress-updates", response_model=Page[ProgressUpdateRead])
+@cached_read
 def list_progress_updates(
     request: Request,
     principal: ApiPrincipal,
@@ -163,6 +169,7 @@ def list_progress_updates(
 
 
 @router.get("/progress-updates/{progress_update_id}", response_model=ProgressUpdateRead)
+@cached_read
 def get_progress_update(
     request: Request,
     response: Response,
@@ -231,6 +238,7 @@ add_steps(
 
 
 @router.get("/attachments", response_model=Page[AttachmentRead])
+@cached_read
 def list_attachments(
     request: Request,
     principal: ApiPrincipal,
@@ -242,6 +250,7 @@ def list_attachments(
 
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentRead)
+@cached_read
 def get_attachment(
     request: Request, response: Response, attachment_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
