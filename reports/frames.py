@@ -56,9 +56,14 @@ def c(model: Any) -> ColumnCollection[str, Any]:
 
 
 def read(session: Session, statement: Select[Any]) -> pd.DataFrame:
-    """Run ``statement`` and return its rows as a frame (types converted by the columns)."""
+    """Run ``statement`` and return its rows as a frame (types converted by the columns).
+
+    The rows go in as plain tuples: a SQLAlchemy ``Row`` is not one, so pandas would probe
+    every row for a ``dtype`` attribute, each miss raising inside SQLAlchemy, before
+    converting it to a tuple anyway.
+    """
     result = session.execute(statement)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    return pd.DataFrame([tuple(row) for row in result], columns=list(result.keys()))
 
 
 def _in(column: Any, ids: list[int]) -> Any:
