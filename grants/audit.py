@@ -122,7 +122,5 @@ def _record(session: OrmSession, _context: Any) -> None:
         session.connection().execute(AuditEvent.__table__.insert(), rows)  # type: ignore[attr-defined]
 
 
-def high_water_mark(session: OrmSession) -> int:
-    """Return the id of the latest audit event: it moves with every audited change."""
-    latest = session.connection().execute(sa_select(func.max(AuditEvent.id))).scalar()
-    return int(latest or 0)
+HIGH_WATER_MARK = sa_select(func.max(AuditEvent.id))
+"""The id of the latest audit event: it moves with every audited change."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from grants.config import Settings, get_settings
@@ -36,6 +37,32 @@ def make_engine(url: str | None = None, settings: Settings | None = None) -> Eng
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url, settings)
     return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=10)
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """Return an engine for single-statement reads on ``engine``'s database: no transaction.
+
+    On PostgreSQL it has its own small pool that neither pings nor resets connections, so a
+    read is one round trip; a connection lost meanwhile is retried once by ``read_one``.
+    SQLite has no round trips, so there it is the same engine, in autocommit mode.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return create_engine(
+        engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=2
+    )
+
+
+def read_one(engine: Engine, statement: Any) -> Any:
+    """Return the scalar ``statement`` reads, retrying once on a connection lost meanwhile."""
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                return connection.execute(statement).scalar()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    return None
 
 
 def _sqlite_engine(url: str, settings: Settings) -> Engine:

@@ -13,13 +13,16 @@ import datetime as dt
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from grants.config import today
 from grants.services.access import Principal
+from grants.web.deps import settings_of
 
 K = TypeVar("K")
 ENTRIES = 2048
@@ -75,27 +78,26 @@ def caches(request: Request) -> tuple[Lru, Lru]:
     return found
 
 
-def cached_read(route: Callable[..., Response]) -> Callable[..., Response]:
+def cached_read(route: Callable[..., Response]) -> Callable[..., Awaitable[Response]]:
     """Serve a repeated GET from the cache while the database has not changed.
 
     The key is the user, the full URL and the app's "today" (overdue filters depend on it);
-    the value is the JSON body and its ETag. Only 200 answers are kept.
+    the value is the JSON body and its ETag. Only 200 answers are kept. A hit is answered
+    on the event loop; a miss runs the route in a worker thread, as FastAPI would.
     """
 
     @functools.wraps(route)
-    def read(*args: Any, **kwargs: Any) -> Response:
+    async def read(**kwargs: Any) -> Response:
         request: Request = kwargs["request"]
         principal: Principal = kwargs["principal"]
         mark = getattr(request.state, "high_water_mark", None)
         if mark is None or principal.user_id is None:
-            return route(*args, **kwargs)
-        from grants.api.common import today_of
-
-        key = (principal.user_id, str(request.url), today_of(request))
+            return await run_in_threadpool(route, **kwargs)
+        key = (principal.user_id, str(request.url), today(settings_of(request)))
         _tokens, bodies = caches(request)
         hit: CachedBody | None = bodies.get(key, mark)
         if hit is None:
-            response = route(*args, **kwargs)
+            response = await run_in_threadpool(route, **kwargs)
             if response.status_code != 200:
                 return response
             hit = CachedBody(bytes(response.body), response.headers.get("etag"))

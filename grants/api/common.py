@@ -33,7 +33,7 @@ MAX_LIMIT = 200
 Ident = Annotated[int, Path(ge=1, le=MAX_ID, description="The object's id.")]
 
 
-def today_of(request: Request) -> dt.date:
+async def today_of(request: Request) -> dt.date:
     return today(settings_of(request))
 
 
@@ -121,7 +121,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = READ_ERRORS | {
 }
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")] = 0,
 ) -> Paging:
@@ -195,7 +195,7 @@ def _tags(header: str | None) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(
@@ -212,7 +212,7 @@ def if_match(
     return value
 
 
-def optional_if_match(
+async def optional_if_match(
     value: Annotated[
         str | None,
         Header(

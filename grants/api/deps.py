@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from grants import db
 from grants.api.cache import CachedToken, caches
-from grants.audit import high_water_mark
+from grants.audit import HIGH_WATER_MARK
 from grants.i18n import _
 from grants.models import utcnow
 from grants.services import tokens
@@ -22,7 +25,7 @@ log = logging.getLogger("grants.access")
 bearer_scheme = HTTPBearer(auto_error=False, description="An API token from `grants token create`.")
 
 
-def api_principal(
+async def api_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
@@ -32,7 +35,7 @@ def api_principal(
         raise HTTPException(
             401, _("Send an API token as 'Authorization: Bearer <token>'."), headers=challenge
         )
-    known = _known_token(request, credentials.credentials)
+    known = await _known_token(request, credentials.credentials)
     if known is None:
         log.info(
             "denied", extra={"event": "denied", "reason": "bad_token", "path": request.url.path}
@@ -43,29 +46,53 @@ def api_principal(
     return known.principal
 
 
-def _known_token(request: Request, raw: str) -> CachedToken | None:
-    """Return what a valid token stands for, from the cache while nothing has changed."""
+async def _known_token(request: Request, raw: str) -> CachedToken | None:
+    """Return what a valid token stands for, from the cache while nothing has changed.
+
+    The high-water mark is one indexed read, made on the event loop; a token not in the
+    cache is checked, and its use recorded, in a worker thread.
+    """
     now = utcnow()
     token_cache, _bodies = caches(request)
     key = tokens.token_hash(raw)
-    with db.read_session(engine_of(request)) as session:
-        mark = high_water_mark(session)
-        known: CachedToken | None = token_cache.get(key, mark)
-        if known is None or (known.expires_at is not None and now >= known.expires_at):
-            found = tokens.check_token(session, raw, now)
-            if found is None:
-                return None
-            user, token = found
-            known = CachedToken(
-                principal_for(session, user), token.id, token.last_used_at, token.expires_at
-            )
+    engine = engine_of(request)
+    mark = int(db.read_one(_marks(request), HIGH_WATER_MARK) or 0)
     request.state.high_water_mark = mark
+    known: CachedToken | None = token_cache.get(key, mark)
+    if known is None or (known.expires_at is not None and now >= known.expires_at):
+        known = await run_in_threadpool(_check, engine, raw, now)
+        if known is None:
+            return None
     if known.last_used_at is None or now - known.last_used_at >= tokens.USE_RESOLUTION:
-        with db.write_session(engine_of(request)) as session:
-            tokens.record_use(session, known.token_id, now)
+        await run_in_threadpool(_record_use, engine, known.token_id, now)
         known = replace(known, last_used_at=now)
     token_cache.put(key, mark, known)
     return known
+
+
+def _marks(request: Request) -> Engine:
+    """The engine for reading the high-water mark, made on first use."""
+    state = request.app.state
+    if not hasattr(state, "mark_engine"):
+        state.mark_engine = db.autocommit_engine(engine_of(request))
+    engine: Engine = state.mark_engine
+    return engine
+
+
+def _check(engine: Engine, raw: str, now: dt.datetime) -> CachedToken | None:
+    with db.read_session(engine) as session:
+        found = tokens.check_token(session, raw, now)
+        if found is None:
+            return None
+        user, token = found
+        return CachedToken(
+            principal_for(session, user), token.id, token.last_used_at, token.expires_at
+        )
+
+
+def _record_use(engine: Engine, token_id: int, now: dt.datetime) -> None:
+    with db.write_session(engine) as session:
+        tokens.record_use(session, token_id, now)
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]

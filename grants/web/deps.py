@@ -10,7 +10,7 @@ import datetime as dt
 import hmac
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -46,8 +46,12 @@ def engine_of(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def read_db(request: Request) -> Iterator[Session]:
-    """A session for a request that only reads."""
+async def read_db(request: Request) -> AsyncIterator[Session]:
+    """A session for a request that only reads.
+
+    Opening it costs nothing until the route reads (a cached answer never does), so it is
+    made on the event loop rather than in a worker thread.
+    """
     with db.read_session(engine_of(request)) as session:
         yield session
 

@@ -24,11 +24,13 @@ LIST = "/api/v1/projects?status=active&sort=title"
 def test_a_repeated_read_costs_one_query(app: FastAPI, demo: Demo) -> None:
     manager = client(app, demo, MANAGER)
     first = manager.get(LIST)
-    with statements(demo.engine) as seen:
+    marks = app.state.mark_engine  # PostgreSQL reads the mark through a pool of its own
+    with statements(demo.engine) as seen, statements(marks) as seen_by_marks:
         again = manager.get(LIST)
     assert again.content == first.content
-    assert len(seen) == 1, seen  # the high-water mark, and nothing else
-    assert "max" in seen[0].lower()
+    everything = seen if marks.dialect.name == "sqlite" else seen + seen_by_marks
+    assert len(everything) == 1, everything  # the high-water mark, and nothing else
+    assert "max" in everything[0].lower()
 
 
 def test_a_write_through_the_api_shows_at_once(app: FastAPI, demo: Demo) -> None:
