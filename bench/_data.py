@@ -2,7 +2,10 @@
 
 One programme with two calls, 40 organisations (a municipality and a civil-society partner
 per project, in TN, MA, JO, LB and EG), ``projects`` projects with six milestones each (the
-rows come from ``_rows``), and one grant manager with an API token.
+rows come from ``_rows``), and one grant manager with an API token. With ``finances`` each
+project also gets what its reports show: budget lines, monthly expenses, three tranches
+(gated by milestones, some paid), three indicators with quarterly values and quarterly
+progress updates; ``milestones`` sets how many milestones a project has (6 to 12).
 
 Rows go in through each model's table in a few big ``INSERT``s (the schema comes from the
 Alembic migrations), bypassing the ORM and its audit hook; the user, their membership and
@@ -24,18 +27,25 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from grants import db
 from grants.models import (
+    BudgetLine,
     Call,
+    Expense,
+    Indicator,
+    IndicatorValue,
     Milestone,
     Objective,
     Organisation,
     PartnerRole,
     Programme,
     ProgrammeFunder,
+    ProgressUpdate,
     Project,
     ProjectObjective,
     ProjectPartner,
     ProjectStatus,
     Role,
+    Tranche,
+    TrancheGate,
     User,
     UserCreate,
     utcnow,
@@ -56,9 +66,12 @@ class Loaded:
     token: str
     detail_ids: list[int] = field(default_factory=list)
     active_tn: int = 0
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
 
-def load(url: str, projects: int, seed: int = 2026) -> Loaded:
+def load(
+    url: str, projects: int, seed: int = 2026, *, milestones: int = 6, finances: bool = False
+) -> Loaded:
     """Create the schema at ``url`` and load the data set; return what was made."""
     random.seed(seed)
     clock = [time.perf_counter()]
@@ -80,7 +93,7 @@ def load(url: str, projects: int, seed: int = 2026) -> Loaded:
             )
             manager_id = users.create_user(session, SYSTEM, data, Role.GRANT_MANAGER, org).id
         with engine.begin() as conn:
-            counts = _programme(conn, org_ids, manager_id, projects)
+            counts = _programme(conn, org_ids, manager_id, projects, milestones, finances)
             active_tn = _ids(conn, Project, status=ProjectStatus.ACTIVE, country="TN")
         with db.write_session(engine) as session:
             user = session.get(User, manager_id)
@@ -139,7 +152,12 @@ def _organisations(conn: Connection) -> dict[str, int]:
 
 
 def _programme(
-    conn: Connection, org_ids: dict[str, int], manager_id: int, projects: int
+    conn: Connection,
+    org_ids: dict[str, int],
+    manager_id: int,
+    projects: int,
+    per_project: int = 6,
+    finances: bool = False,
 ) -> dict[str, int]:
     today = dt.datetime.now(dt.UTC).date()
     eur = Decimal(50_000)
@@ -178,6 +196,7 @@ def _programme(
         conn.execute(select(project.c.reference, project.c.id)).tuples().all()
     )
     partners, links, milestones = [], [], []
+    by_project: dict[int, list[dict[str, Any]]] = {}
     for row, lead, cso in plans:
         pid = project_ids[row["reference"]]
         partners.append({"project_id": pid, "organisation_id": lead, "role": PartnerRole.LEAD})
@@ -186,7 +205,8 @@ def _programme(
         )
         for code in random.sample("ABCD", random.randint(1, 2)):
             links.append({"project_id": pid, "objective_id": objectives[row["call_id"], code]})
-        milestones.extend(_rows.milestones(pid, row, lead, cso, today))
+        by_project[pid] = _rows.milestones(pid, row, lead, cso, today, per_project)
+        milestones.extend(by_project[pid])
     counts["partners"] = _insert(conn, ProjectPartner, partners)
     counts["project objectives"] = _insert(conn, ProjectObjective, links)
     counts["milestones"] = _insert(conn, Milestone, milestones)
@@ -194,4 +214,58 @@ def _programme(
         m["due_date"] < today and m["status"] not in _rows.DONE for m in milestones
     )
     counts["organisations"] = conn.execute(select(func.count()).select_from(Organisation)).one()[0]
+    if finances:
+        leads = {project_ids[row["reference"]]: (row, lead) for row, lead, _cso in plans}
+        counts |= _finances(conn, leads, by_project, today)
+    return counts
+
+
+def _keyed(conn: Connection, model: Any, key: str) -> dict[tuple[int, Any], int]:
+    """Return the ids of a model's rows by (project id, ``key``)."""
+    table: Table = model.__table__
+    rows = conn.execute(select(table.c.project_id, table.c[key], table.c.id)).tuples()
+    return {(project_id, value): ident for project_id, value, ident in rows}
+
+
+def _finances(
+    conn: Connection,
+    projects: dict[int, tuple[dict[str, Any], int]],
+    milestones: dict[int, list[dict[str, Any]]],
+    today: dt.date,
+) -> dict[str, int]:
+    """Load what the reports show besides milestones; every row is the lead's."""
+    counts = {"budget lines": _insert(conn, BudgetLine, [
+        line for pid, (row, _lead) in projects.items() for line in _rows.budget_lines(pid, row)
+    ])}  # fmt: skip
+    line_ids = _keyed(conn, BudgetLine, "code")
+    expenses: list[dict[str, Any]] = []
+    tranches: list[dict[str, Any]] = []
+    gates: list[tuple[int, int, int]] = []
+    indicators = {pid: _rows.indicators(pid) for pid in projects}
+    for pid, (row, lead) in projects.items():
+        lines = {code: line_ids[pid, code] for code, *_rest in _rows.BUDGET_SHARES}
+        expenses.extend(_rows.expenses(pid, row, lines, lead, today))
+        made, gated = _rows.tranches(pid, row, milestones[pid], today)
+        tranches.extend(made)
+        gates.extend((pid, tranche, milestone) for tranche, milestone in gated)
+    counts["expenses"] = _insert(conn, Expense, expenses)
+    counts["tranches"] = _insert(conn, Tranche, tranches)
+    tranche_ids = _keyed(conn, Tranche, "position")
+    milestone_ids = _keyed(conn, Milestone, "position")
+    counts["tranche gates"] = _insert(conn, TrancheGate, [
+        {"project_id": pid, "tranche_id": tranche_ids[pid, tranche],
+         "milestone_id": milestone_ids[pid, milestone]}
+        for pid, tranche, milestone in gates
+    ])  # fmt: skip
+    counts["indicators"] = _insert(
+        conn, Indicator, [i for rows in indicators.values() for i in rows]
+    )
+    indicator_ids = _keyed(conn, Indicator, "code")
+    values, updates = [], []
+    for pid, (row, lead) in projects.items():
+        ids = {code: indicator_ids[pid, code] for code, *_rest in _rows.INDICATORS}
+        values.extend(_rows.indicator_values(pid, row, indicators[pid], ids, lead, today))
+        updates.extend(_rows.progress_updates(pid, row, lead, today))
+    counts["indicator values"] = _insert(conn, IndicatorValue, values)
+    counts["progress updates"] = _insert(conn, ProgressUpdate, updates)
     return counts
