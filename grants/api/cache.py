@@ -26,14 +26,17 @@ from grants.web.deps import settings_of
 
 K = TypeVar("K")
 ENTRIES = 2048
+BUDGET = 32 * 1024 * 1024  # bytes of cached bodies per process
 
 
 class Lru:
-    """A small thread-safe LRU mapping of keys to (mark, value)."""
+    """A small thread-safe LRU mapping of keys to (mark, value), bounded in entries and bytes."""
 
-    def __init__(self, size: int = ENTRIES) -> None:
+    def __init__(self, size: int = ENTRIES, budget: int = BUDGET) -> None:
         self.size = size
-        self.entries: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
+        self.budget = budget
+        self.used = 0
+        self.entries: OrderedDict[Any, tuple[int, Any, int]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: Any, mark: int) -> Any | None:
@@ -45,12 +48,19 @@ class Lru:
             self.entries.move_to_end(key)
             return found[1]
 
-    def put(self, key: Any, mark: int, value: Any) -> None:
+    def put(self, key: Any, mark: int, value: Any, weight: int = 0) -> None:
+        """Store ``value`` (``weight`` bytes) under ``key`` at ``mark``, evicting the oldest."""
+        if weight > self.budget // 8:
+            return
         with self.lock:
-            self.entries[key] = (mark, value)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            previous = self.entries.pop(key, None)
+            if previous is not None:
+                self.used -= previous[2]
+            self.entries[key] = (mark, value, weight)
+            self.used += weight
+            while len(self.entries) > self.size or self.used > self.budget:
+                _key, (_mark, _value, dropped) = self.entries.popitem(last=False)
+                self.used -= dropped
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ def cached_read(route: Callable[..., Response]) -> Callable[..., Awaitable[Respo
             if response.status_code != 200:
                 return response
             hit = CachedBody(bytes(response.body), response.headers.get("etag"))
-            bodies.put(key, mark, hit)
+            bodies.put(key, mark, hit, len(hit.body))
         headers = {"ETag": hit.etag} if hit.etag else {}
         if hit.etag and hit.etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)

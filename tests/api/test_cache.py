@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from grants import db
+from grants.api.cache import Lru
 from grants.audit import ACTOR_KEY
 from grants.models import ApiToken, Project, User, utcnow
 from grants.services import tokens
@@ -107,3 +108,19 @@ def test_the_use_of_a_token_is_still_recorded(app: FastAPI, demo: Demo) -> None:
         used = session.get(ApiToken, token_id)
         assert used is not None
         assert used.last_used_at is not None
+
+
+def test_the_cache_stays_within_its_entries_and_bytes() -> None:
+    bounded = Lru(size=3, budget=800)
+    for n in range(5):
+        bounded.put(n, 1, b"x" * 50, 50)
+    assert list(bounded.entries) == [2, 3, 4]
+    assert bounded.get(4, 1) == b"x" * 50
+    assert bounded.get(4, 2) is None, "stored under another mark"
+    bounded.put("big", 1, b"y" * 200, 200)  # over an eighth of the budget: not kept
+    assert bounded.get("big", 1) is None
+    bounded = Lru(size=100, budget=800)
+    for n in range(10):
+        bounded.put(n, 1, b"z" * 100, 100)
+    assert bounded.used <= 800
+    assert list(bounded.entries) == [2, 3, 4, 5, 6, 7, 8, 9]
