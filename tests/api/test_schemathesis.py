@@ -41,8 +41,8 @@ ROLES = {
     "partner_viewer": VIEWER,
     "admin": ADMIN,
 }
-# Generated requests per operation and role, besides the schema's examples. Rendering a
-# report takes a few hundred milliseconds, so the operations that render get fewer.
+# Generated requests per operation and role, besides the schema's examples: enough to keep
+# the file near three minutes. A report takes seconds to render, so those operations get one.
 EXAMPLES = 4
 REPORT_EXAMPLES = 1
 CHECKS: list[Callable[..., Any]] = [
