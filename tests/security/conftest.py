@@ -109,6 +109,9 @@ def _add_extras(engine: Engine) -> Extras:
         )
 
 
+_templates = iter(range(1, 1_000_000))
+
+
 class DemoTemplates:
     """The demo loaded once per engine, for copies to start from."""
 
@@ -140,7 +143,8 @@ class DemoTemplates:
                 self.loaded[kind] = (str(path), extras, tokens)
             else:
                 assert cluster is not None
-                name = f"demo_template_{os.getpid()}"
+                # Each conftest that imports these fixtures gets its own templates object.
+                name = f"demo_template_{os.getpid()}_{next(_templates)}"
                 _admin_sql(cluster, f'CREATE DATABASE "{name}"')
                 extras, tokens = self._load(cluster.url(name))
                 self.loaded[kind] = (name, extras, tokens)
