@@ -8,6 +8,7 @@ gets 422 and nothing changes. Amounts travel as decimal strings, never as JSON n
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -59,13 +60,18 @@ Money = Annotated[
 ]
 
 
-def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
+# The control characters XML 1.0 cannot hold: all but tab, line feed and carriage return.
+# Text with them could not go into a report's workbook, and PostgreSQL refuses NUL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _plain_text(value: Any) -> Any:
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValueError("text must not contain control characters other than tabs and newlines")
     if isinstance(value, dict):
-        return {key: _no_nul(item) for key, item in value.items()}
+        return {_plain_text(key): _plain_text(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_no_nul(item) for item in value]
+        return [_plain_text(item) for item in value]
     return value
 
 
@@ -75,14 +81,14 @@ def example(data: dict[str, Any]) -> Any:
 
 
 class Input(SQLModel):
-    """A request body: unknown fields are an error, and so is text with NUL characters."""
+    """A request body: unknown fields are an error, and so is text with control characters."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     @model_validator(mode="before")
     @classmethod
     def _clean(cls, data: Any) -> Any:
-        return _no_nul(data)
+        return _plain_text(data)
 
 
 # Administrators (and grant managers for the organisation directory).
