@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.api.helpers import client, organisation_id, problem
 from tests.security.conftest import Demo
 from tests.security.helpers import ADMIN, DONOR, EDITOR, MANAGER, VIEWER
 
@@ -52,6 +53,58 @@ CHECKS: list[Callable[..., Any]] = [
     response_schema_conformance,
     response_headers_conformance,
 ]
+
+
+# What the fuzzing found, pinned down: each answered 500 or an undeclared status before.
+
+
+def _project_body(app: FastAPI, demo: Demo, **changes: Any) -> dict[str, Any]:
+    call = client(app, demo, MANAGER).get("/api/v1/calls", params={"limit": 1}).json()["items"][0]
+    return {
+        "reference": "FUZZ-NEW-1",
+        "call_id": call["id"],
+        "title": "Welcome desk",
+        "city": "Irbid",
+        "country": "JO",
+        "currency": call["currency"],
+        "awarded_amount": "1000.00",
+        "planned_start": call["closes_on"],
+        "planned_end": call["closes_on"],
+        "lead_organisation_id": organisation_id(demo.engine, "JO-ZARQA"),
+        "objective_codes": ["A"],
+    } | changes
+
+
+def test_a_reference_or_code_in_use_is_a_conflict(app: FastAPI, demo: Demo) -> None:
+    manager = client(app, demo, MANAGER)
+    taken = manager.get("/api/v1/projects", params={"limit": 1}).json()["items"][0]["reference"]
+    problem(manager.post("/api/v1/projects", json=_project_body(app, demo, reference=taken)), 409)
+
+    call = manager.get("/api/v1/calls", params={"limit": 1}).json()["items"][0]
+    again = {key: call[key] for key in ("programme_id", "code", "title", "currency")} | {
+        "opens_on": call["opens_on"],
+        "closes_on": call["closes_on"],
+        "max_amount": "1000.00",
+        "objectives": {"A": "Access to rights"},
+    }
+    problem(manager.post("/api/v1/calls", json=again), 409)
+
+
+def test_a_body_that_is_not_utf8_is_a_declared_400(app: FastAPI, demo: Demo) -> None:
+    manager = client(app, demo, MANAGER)
+    sent = manager.post(
+        "/api/v1/programmes", content=b'"\xff"', headers={"Content-Type": "application/json"}
+    )
+    problem(sent, 400)
+    declared = manager.get("/api/v1/openapi.json").json()
+    assert "400" in declared["paths"]["/api/v1/programmes"]["post"]["responses"]
+
+
+def test_text_with_control_characters_is_refused(app: FastAPI, demo: Demo) -> None:
+    """A report's workbook cannot hold them: a project report answered 500."""
+    manager = client(app, demo, MANAGER)
+    body = _project_body(app, demo, summary="unit\x1fseparator")
+    problem(manager.post("/api/v1/projects", json=body), 422)
 
 
 @pytest.fixture(params=list(ROLES))
