@@ -18,9 +18,14 @@ from grants.audit import MissingActor
 from grants.models import (
     AuditEvent,
     BudgetLineCreate,
+    BudgetLineUpdate,
     CallCreate,
+    CallUpdate,
+    Expense,
     ExpenseCreate,
+    ExpenseUpdate,
     IndicatorCreate,
+    IndicatorUpdate,
     IndicatorValueCreate,
     Milestone,
     MilestoneCreate,
@@ -29,8 +34,10 @@ from grants.models import (
     Organisation,
     OrganisationCreate,
     OrganisationKind,
+    OrganisationUpdate,
     PartnerRole,
     ProgrammeCreate,
+    ProgrammeUpdate,
     ProgressUpdateCreate,
     Project,
     ProjectCreate,
@@ -40,7 +47,9 @@ from grants.models import (
     Role,
     TrancheCreate,
     TrancheStatus,
+    TrancheUpdate,
     UserCreate,
+    UserUpdate,
 )
 from grants.services import (
     attachments,
@@ -481,10 +490,85 @@ def _store_password_hash(s: Session, actor: Principal) -> str:
     return "user_account"
 
 
+def _update_budget_line(s: Session, actor: Principal) -> str:
+    project = f.project(s)
+    line = f.budget_line(s, project)
+    budgets.update_budget_line(s, actor, project, line, BudgetLineUpdate(description="Trips"))
+    return "budget_line"
+
+
+def _expense(s: Session, actor: Principal) -> tuple[Project, Any]:
+    _record_expense(s, SYSTEM)
+    expense = s.exec(select(Expense)).one()
+    project = s.get(Project, expense.project_id)
+    assert project is not None
+    return project, expense
+
+
+def _update_expense(s: Session, actor: Principal) -> str:
+    project, expense = _expense(s, actor)
+    data = ExpenseUpdate(amount=Decimal("89.90"))
+    budgets.update_expense(s, actor, project, expense, data, today=TODAY)
+    return "expense"
+
+
+def _delete_expense(s: Session, actor: Principal) -> str:
+    project, expense = _expense(s, actor)
+    budgets.delete_expense(s, actor, project, expense)
+    return "expense"
+
+
+def _update_indicator(s: Session, actor: Principal) -> str:
+    project = f.project(s)
+    indicator = _indicator(s, SYSTEM, project)
+    indicators.update_indicator(s, actor, project, indicator, IndicatorUpdate(target=120))
+    return "indicator"
+
+
+def _update_call(s: Session, actor: Principal) -> str:
+    programmes.update_call(s, actor, f.call(s), CallUpdate(title="Renamed call"))
+    return "call"
+
+
+def _update_organisation(s: Session, actor: Principal) -> str:
+    organisation = f.organisation(s)
+    programmes.update_organisation(s, actor, organisation, OrganisationUpdate(city="Sfax"))
+    return "organisation"
+
+
+def _update_programme(s: Session, actor: Principal) -> str:
+    programme = f.programme(s)
+    programmes.update_programme(s, actor, programme, ProgrammeUpdate(title="Renamed"))
+    return "programme"
+
+
+def _update_tranche(s: Session, actor: Principal) -> str:
+    project = f.project(s)
+    tranche = f.tranche(s, project, "1000")
+    data = TrancheUpdate(planned_date=dt.date(2026, 4, 1))
+    tranches.update_tranche(s, actor, project, tranche, data)
+    return "tranche"
+
+
+def _update_user(s: Session, actor: Principal) -> str:
+    user, _principal = f.user(s, Role.DONOR, f.organisation(s))
+    users.update_user(s, actor, user, UserUpdate(full_name="Renamed"))
+    return "user_account"
+
+
 SCENARIOS: dict[str, Scenario] = {
     "grants.services.attachments.attach": _attach,
     "grants.services.budgets.add_budget_line": _add_budget_line,
     "grants.services.budgets.record_expense": _record_expense,
+    "grants.services.budgets.update_budget_line": _update_budget_line,
+    "grants.services.budgets.update_expense": _update_expense,
+    "grants.services.budgets.delete_expense": _delete_expense,
+    "grants.services.indicators.update_indicator": _update_indicator,
+    "grants.services.programmes.update_call": _update_call,
+    "grants.services.programmes.update_organisation": _update_organisation,
+    "grants.services.programmes.update_programme": _update_programme,
+    "grants.services.tranches.update_tranche": _update_tranche,
+    "grants.services.users.update_user": _update_user,
     "grants.services.indicators.add_indicator": _add_indicator,
     "grants.services.indicators.report_value": _report_value,
     "grants.services.milestones.add_milestone": _add_milestone,
