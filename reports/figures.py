@@ -288,7 +288,8 @@ def portfolio_report(
     overdue = live[live["overdue"]].merge(
         table[["project_id", "reference", "city", "country"]], on="project_id"
     )[["reference", "country", "city", "position", "title", "due_date", "days_late", "responsible"]]
-    at_risk = table[table["risks"].map(bool)][["reference", "country", "city", "status", "risks"]]
+    flagged = table["risks"].map(bool).astype(bool)  # an empty list maps to object dtype
+    at_risk = table[flagged][["reference", "country", "city", "status", "risks"]]
     indicators = frames.indicators(session, ids, as_of)
     return PortfolioReportData(
         as_of=as_of,

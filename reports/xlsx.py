@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -48,10 +49,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, list | tuple | set):
-        return "; ".join(str(item) for item in value)
-    if isinstance(value, bool | int | float | Decimal | dt.date | str):
+        value = "; ".join(str(item) for item in value)
+    if isinstance(value, bool | int | float | Decimal | dt.date):
         return value
-    return str(value)
+    # Control characters other than tab and newlines cannot be stored in a spreadsheet.
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
 def _number_format(column: str, value: Any) -> str | None:

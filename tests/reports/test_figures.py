@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pypdf
 import pytest
 from sqlalchemy import Engine, text
@@ -17,6 +18,7 @@ from grants.models import (
     IndicatorCreate,
     IndicatorValueCreate,
     ProjectCreate,
+    ProjectUpdate,
     ReportScope,
 )
 from grants.services import budgets, indicators, milestones, projects, tranches
@@ -251,3 +253,35 @@ def test_the_pdfs_print_the_independently_computed_figures(
     html = archive.build(session, SYSTEM, spec, "html").content.decode()
     assert ARABIC_TITLE in html
     assert "<script>alert" not in html
+
+
+def test_a_portfolio_without_projects_still_reports(session: Session) -> None:
+    programme = factories.programme(session)
+    call = factories.call(session, programme)
+    session.commit()
+    for scope, ident in ((ReportScope.CALL, call.id), (ReportScope.PROGRAMME, programme.id)):
+        for fmt in ("xlsx", "html", "pdf"):
+            spec = ReportSpec(scope, ident, AS_OF)
+            built = archive.build(session, SYSTEM, spec, fmt)  # type: ignore[arg-type]
+            assert built.content, (scope, fmt)
+    report = figures.portfolio_report(session, AS_OF, call_id=call.id)
+    assert report.kpis["projects"] == 0
+    assert report.at_risk.empty
+
+
+def test_control_characters_in_stored_text_do_not_break_a_report(
+    session: Session, portfolio: dict[str, Any]
+) -> None:
+    first = portfolio["first"]
+    update = ProjectUpdate(summary="Bell\x07 and unit\x1f")
+    projects.update_project(session, SYSTEM, first, update)
+    session.commit()
+    spec = ReportSpec(ReportScope.PROJECT, first.id, AS_OF)
+    sheets = archive.build(session, SYSTEM, spec, "xlsx").content
+    cells = {
+        cell.value
+        for row in openpyxl.load_workbook(io.BytesIO(sheets))["Project"].iter_rows()
+        for cell in row
+    }
+    assert "Bell and unit" in cells
+    assert archive.build(session, SYSTEM, spec, "pdf").content.startswith(b"%PDF")
