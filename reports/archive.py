@@ -121,9 +121,8 @@ def build(
         )
     )
     name = filename(spec, label, fmt, issued=issued_at is not None)
-    sheets = xlsx.to_xlsx(data.sheets())
     if fmt == "xlsx":
-        content = sheets
+        content = xlsx.to_xlsx(data.sheets())
     else:
         status = "issued" if issued_at else "draft"
         html = (
@@ -135,6 +134,7 @@ def build(
             content = html.encode()
         else:
             data_name = filename(spec, label, "xlsx", issued=issued_at is not None)
+            sheets = xlsx.to_xlsx(data.sheets())
             content = pdf.to_pdf(html, attachments=[(data_name, sheets)])
     return Built(content, MEDIA_TYPES[fmt], name, programme_id, label)
 

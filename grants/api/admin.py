@@ -30,11 +30,12 @@ from grants.models import (
     UserRead,
     utcnow,
 )
-from grants.services import attachments, scope, search, sessions, users
+from grants.services import scope, search, sessions, users
 from grants.services.access import Principal
 from grants.services.common import get_or_404
 from grants.services.errors import NotAllowed
 from grants.web.deps import ReadDB, WriteDB
+from grants.web.reports import send
 
 router = APIRouter(responses=READ_ERRORS)
 ADMIN_ERRORS = WRITE_ERRORS
@@ -151,14 +152,4 @@ def download_issued_report(
 ) -> Response:
     """Download the frozen PDF: the same bytes on every download, its ETag its sha256."""
     report = scope.get_visible(db, principal, IssuedReport, report_id)
-    etag = f'"{report.sha256}"'
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(
-        report.pdf,
-        media_type="application/pdf",
-        headers={
-            "ETag": etag,
-            "Content-Disposition": attachments.disposition(report.filename),
-        },
-    )
+    return send(request, report.pdf, "application/pdf", report.filename)

@@ -13,8 +13,8 @@ from grants.api.common import READ_ERRORS, WRITE_ERRORS, Ident, Today, one
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import Input
 from grants.models import IssuedReportRead, ReportScope
-from grants.services.attachments import disposition
 from grants.web.deps import ReadDB, engine_of
+from grants.web.reports import send
 from reports import archive
 
 router = APIRouter(responses=READ_ERRORS)
@@ -38,17 +38,6 @@ class IssueIn(Input):
     as_of: dt.date | None = Field(default=None, description="Default today.")
 
 
-def _download(request: Request, built: archive.Built) -> Response:
-    etag = f'"{archive.digest(built.content)}"'
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(
-        built.content,
-        media_type=built.media_type,
-        headers={"ETag": etag, "Content-Disposition": disposition(built.filename)},
-    )
-
-
 def _draft(
     request: Request,
     principal: ApiPrincipal,
@@ -59,7 +48,8 @@ def _draft(
     fmt: str,
 ) -> Response:
     spec = archive.ReportSpec(scope, ident, as_of)
-    return _download(request, archive.build(session, principal, spec, fmt))  # type: ignore[arg-type]
+    built = archive.build(session, principal, spec, fmt)  # type: ignore[arg-type]
+    return send(request, built.content, built.media_type, built.filename)
 
 
 @router.get("/projects/{project_id}/report", responses=FILE_RESPONSES)
