@@ -3,9 +3,10 @@
 One programme with two calls, 40 organisations (a municipality and a civil-society partner
 per project, in TN, MA, JO, LB and EG), ``projects`` projects with six milestones each (the
 rows come from ``_rows``), and one grant manager with an API token. With ``finances`` each
-project also gets what its reports show: budget lines, monthly expenses, three tranches
-(gated by milestones, some paid), three indicators with quarterly values and quarterly
-progress updates; ``milestones`` sets how many milestones a project has (6 to 12).
+project also gets what its reports show (the rows come from ``_finance_rows``): budget
+lines, monthly expenses, three tranches (gated by milestones, some paid), three indicators
+with quarterly values and quarterly progress updates; ``milestones`` sets how many
+milestones a project has (6 to 12).
 
 Rows go in through each model's table in a few big ``INSERT``s (the schema comes from the
 Alembic migrations), bypassing the ORM and its audit hook; the user, their membership and
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import _finance_rows
 import _rows
 from sqlalchemy import Connection, Engine, Table, func, insert, select
 
@@ -235,17 +237,19 @@ def _finances(
 ) -> dict[str, int]:
     """Load what the reports show besides milestones; every row is the lead's."""
     counts = {"budget lines": _insert(conn, BudgetLine, [
-        line for pid, (row, _lead) in projects.items() for line in _rows.budget_lines(pid, row)
+        line
+        for pid, (row, _lead) in projects.items()
+        for line in _finance_rows.budget_lines(pid, row)
     ])}  # fmt: skip
     line_ids = _keyed(conn, BudgetLine, "code")
     expenses: list[dict[str, Any]] = []
     tranches: list[dict[str, Any]] = []
     gates: list[tuple[int, int, int]] = []
-    indicators = {pid: _rows.indicators(pid) for pid in projects}
+    indicators = {pid: _finance_rows.indicators(pid) for pid in projects}
     for pid, (row, lead) in projects.items():
-        lines = {code: line_ids[pid, code] for code, *_rest in _rows.BUDGET_SHARES}
-        expenses.extend(_rows.expenses(pid, row, lines, lead, today))
-        made, gated = _rows.tranches(pid, row, milestones[pid], today)
+        lines = {code: line_ids[pid, code] for code, *_rest in _finance_rows.BUDGET_SHARES}
+        expenses.extend(_finance_rows.expenses(pid, row, lines, lead, today))
+        made, gated = _finance_rows.tranches(pid, row, milestones[pid], today)
         tranches.extend(made)
         gates.extend((pid, tranche, milestone) for tranche, milestone in gated)
     counts["expenses"] = _insert(conn, Expense, expenses)
@@ -263,9 +267,9 @@ def _finances(
     indicator_ids = _keyed(conn, Indicator, "code")
     values, updates = [], []
     for pid, (row, lead) in projects.items():
-        ids = {code: indicator_ids[pid, code] for code, *_rest in _rows.INDICATORS}
-        values.extend(_rows.indicator_values(pid, row, indicators[pid], ids, lead, today))
-        updates.extend(_rows.progress_updates(pid, row, lead, today))
+        ids = {code: indicator_ids[pid, code] for code, *_rest in _finance_rows.INDICATORS}
+        values.extend(_finance_rows.indicator_values(pid, row, indicators[pid], ids, lead, today))
+        updates.extend(_finance_rows.progress_updates(pid, row, lead, today))
     counts["indicator values"] = _insert(conn, IndicatorValue, values)
     counts["progress updates"] = _insert(conn, ProgressUpdate, updates)
     return counts

@@ -23,36 +23,29 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
-import math
-import multiprocessing
 import os
-import resource
-import secrets
 import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 # This script is bench/reports.py: keep ``import reports`` meaning the package, not this file,
-# by looking in the bench folder last (it still finds _data, _pg and api there).
+# by looking in the bench folder last (it still finds _data, _pg, _probe, _stages and api
+# there). Children spawned by _stages.in_child start with this sys.path too.
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
 import _data  # noqa: E402
 import _pg  # noqa: E402
-from api import serving, stop_on_sigterm  # noqa: E402
+from _probe import PROBE_EVERY_S, PROBE_P95_MS, serve_and_probe  # noqa: E402
+from _stages import Job, Outcome, in_child, percentile  # noqa: E402
+from api import stop_on_sigterm  # noqa: E402
 
 DEMO_TODAY = dt.date(2026, 11, 28)
 DEMO_PROGRAMME = "MC2CM"
@@ -69,182 +62,6 @@ STAGE_NAMES = {
 }
 PROJECT_P50_S, DEMO_PORTFOLIO_S, LARGE_PORTFOLIO_S = 1.5, 5.0, 30.0
 PEAK_RSS_MB, QUERY_SHARE = 1024.0, 0.10
-PROBE_P95_MS, PROBE_MAX_MS, PROBE_EVERY_S = 250.0, 1000.0, 0.05
-
-
-# --- one report, stage by stage (in a child process) -----------------------------------------
-
-
-@dataclass
-class Job:
-    """Which report to time, where, and how often."""
-
-    label: str
-    url: str
-    kind: str  # "project" or "portfolio"
-    scope_id: int
-    as_of: dt.date
-    runs: int
-    warmup_project: int  # a project whose report warms the process up first
-
-
-@dataclass
-class Run:
-    """One report's stage times (wall and CPU seconds) and what came out."""
-
-    wall: dict[str, float]
-    cpu: dict[str, float]
-    pages: int
-    pdf_bytes: int
-    rows: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> float:
-        return sum(self.wall.values())
-
-
-@dataclass
-class Outcome:
-    """A job's runs, its warm-up, and the child process's memory."""
-
-    label: str
-    runs: list[Run]
-    warmup_seconds: float
-    baseline_rss_mb: float
-    peak_rss_mb: float
-    split_html_identical: bool
-
-
-@contextmanager
-def _precomputed(svgs: dict[str, str]) -> Iterator[None]:
-    """Make ``reports.render`` use charts already drawn, so the HTML stage excludes them."""
-    from reports import charts
-
-    with ExitStack() as stack:
-        for name, svg in svgs.items():
-            stack.enter_context(mock.patch.object(charts, name, lambda *_args, _svg=svg: _svg))
-        yield
-
-
-def _charts(data: Any) -> dict[str, str]:
-    """Draw the report's charts as ``reports.render`` would (none for an empty frame)."""
-    from reports import charts
-    from reports.figures import ProjectReportData
-
-    if isinstance(data, ProjectReportData):
-        plan: list[tuple[str, Any, tuple[Any, ...]]] = [
-            ("budget_chart", data.budget, (data.project["currency"],)),
-            ("indicator_chart", data.indicators, ()),
-        ]
-    else:
-        plan = [
-            ("money_by_country_chart", data.by_country, (data.currency,)),
-            ("milestones_by_country_chart", data.by_country, ()),
-        ]
-    return {
-        name: getattr(charts, name)(frame, *args) for name, frame, args in plan if not frame.empty
-    }
-
-
-def _html(data: Any) -> str:
-    from reports import render
-    from reports.figures import ProjectReportData
-
-    html: str = (
-        render.project_html(data)
-        if isinstance(data, ProjectReportData)
-        else render.portfolio_html(data)
-    )
-    return html
-
-
-def _rows(data: Any) -> dict[str, int]:
-    """How many rows the report's tables have (what drives its length)."""
-    return {name: len(frame) for name, frame in data.sheets().items()}
-
-
-def time_report(session: Any, kind: str, scope_id: int, as_of: dt.date) -> Run:
-    """Build one report stage by stage, as ``reports.archive.build`` does for a PDF."""
-    from pypdf import PdfReader
-
-    from reports import figures, pdf, xlsx
-
-    wall: dict[str, float] = {}
-    cpu: dict[str, float] = {}
-
-    def stage(name: str, work: Callable[[], Any]) -> Any:
-        started, used = time.perf_counter(), time.process_time()
-        result = work()
-        wall[name], cpu[name] = time.perf_counter() - started, time.process_time() - used
-        return result
-
-    data = stage(
-        "queries",
-        lambda: (
-            figures.project_report(session, scope_id, as_of)
-            if kind == "project"
-            else figures.portfolio_report(session, as_of, programme_id=scope_id)
-        ),
-    )
-    svgs: dict[str, str] = stage("charts", lambda: _charts(data))
-    with _precomputed(svgs):
-        html: str = stage("html", lambda: _html(data))
-    sheets: bytes = stage("xlsx", lambda: xlsx.to_xlsx(data.sheets()))
-    document: bytes = stage(
-        "pdf", lambda: pdf.to_pdf(html, attachments=[("report-data.xlsx", sheets)])
-    )
-    pages = len(PdfReader(io.BytesIO(document)).pages)
-    return Run(wall, cpu, pages, len(document), _rows(data))
-
-
-def _rss_mb() -> float:
-    """The process's resident set size now, from /proc (0 where there is none)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def run_job(job: Job) -> Outcome:
-    """Warm up, check the stage split changes nothing, then time ``job.runs`` reports."""
-    from grants import db
-    from reports import figures
-
-    engine = db.make_engine(job.url)
-    try:
-        started = time.perf_counter()
-        with db.read_session(engine) as session:
-            time_report(session, "project", job.warmup_project, job.as_of)
-            if job.kind == "project":
-                data: Any = figures.project_report(session, job.scope_id, job.as_of)
-            else:
-                data = figures.portfolio_report(session, job.as_of, programme_id=job.scope_id)
-            # Small reports: check the HTML drawn in stages is the HTML render makes by itself.
-            identical = True
-            if job.kind == "project" or len(data.annex) < 100:
-                with _precomputed(_charts(data)):
-                    split = _html(data)
-                identical = split == _html(data)
-        warmup = time.perf_counter() - started
-        baseline = _rss_mb()
-        runs = []
-        for _n in range(job.runs):
-            with db.read_session(engine) as session:  # one session per report, as a request
-                runs.append(time_report(session, job.kind, job.scope_id, job.as_of))
-    finally:
-        engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    return Outcome(job.label, runs, warmup, baseline, peak, identical)
-
-
-def in_child(job: Job) -> Outcome:
-    """Run ``job`` in a fresh process (spawned, so nothing is inherited); stop it after."""
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1, maxtasksperchild=1) as pool:
-        return pool.apply(run_job, (job,))
 
 
 # --- the data sets ---------------------------------------------------------------------------
@@ -313,133 +130,7 @@ def databases(engine: str, stack: ExitStack, work: Path) -> tuple[str, str]:
     return cluster.url("demo"), cluster.url("bulk")
 
 
-# --- the server keeps answering --------------------------------------------------------------
-
-
-@dataclass
-class Probe:
-    """Latencies of one endpoint, sampled every 50 ms, while idle and during renders."""
-
-    path: str
-    idle_ms: list[float] = field(default_factory=list)
-    busy_ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict[str, float | int]:
-        def pct(values: list[float], share: float) -> float:
-            return _pct(values, share) if values else 0.0
-
-        return {
-            "idle_samples": len(self.idle_ms),
-            "idle_p50_ms": pct(self.idle_ms, 0.5),
-            "idle_p95_ms": pct(self.idle_ms, 0.95),
-            "idle_max_ms": max(self.idle_ms, default=0.0),
-            "busy_samples": len(self.busy_ms),
-            "busy_p50_ms": pct(self.busy_ms, 0.5),
-            "busy_p95_ms": pct(self.busy_ms, 0.95),
-            "busy_max_ms": max(self.busy_ms, default=0.0),
-            "errors": len(self.errors),
-        }
-
-    def verdict(self) -> str:
-        figures = self.summary()
-        misses = []
-        if self.errors or not self.busy_ms:
-            misses.append(f"{len(self.errors)} errors, {len(self.busy_ms)} samples")
-        if figures["busy_p95_ms"] >= PROBE_P95_MS:
-            misses.append(f"p95 >= {PROBE_P95_MS:.0f} ms")
-        if figures["busy_max_ms"] >= PROBE_MAX_MS:
-            misses.append(f"max >= {PROBE_MAX_MS:.0f} ms")
-        return "FAIL: " + ", ".join(misses) if misses else "PASS"
-
-
-def _get(url: str, token: str, timeout: float = 120) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def _sample(
-    base: str, token: str, probe: Probe, busy: threading.Event, stop: threading.Event
-) -> None:
-    """Time a GET of ``probe.path`` every 50 ms until ``stop``; file it as idle or busy."""
-    while not stop.is_set():
-        started = time.perf_counter()
-        try:
-            status, _body = _get(base + probe.path, token, timeout=30)
-            if status != 200:
-                probe.errors.append(f"HTTP {status}")
-        except OSError as error:
-            probe.errors.append(str(error))
-        elapsed = time.perf_counter() - started
-        (probe.busy_ms if busy.is_set() else probe.idle_ms).append(elapsed * 1000)
-        stop.wait(max(0.0, PROBE_EVERY_S - elapsed))
-
-
-def serve_and_probe(
-    args: argparse.Namespace, engine: str, url: str, programme_id: int, work: Path
-) -> dict[str, Any]:
-    """Serve the demo, sample two endpoints idle, then while portfolio PDFs are drawn."""
-    token = demo_token(url)
-    port = _pg.free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("GRANTS_")}
-    env |= {
-        "GRANTS_DATABASE_URL": url,
-        "GRANTS_SECRET_KEY": secrets.token_urlsafe(48),
-        "GRANTS_ENVIRONMENT": "production",
-        "GRANTS_DATA_DIR": str(work / "var"),
-        "GRANTS_TODAY": DEMO_TODAY.isoformat(),
-    }
-    serve = [sys.executable, "-m", "grants", "serve", "--port", str(port), "--workers", "1"]
-    report = f"/api/v1/programmes/{programme_id}/report?format=pdf&as_of={DEMO_TODAY}"
-    probes = [Probe("/healthz"), Probe("/api/v1/me")]
-    renders: list[dict[str, Any]] = []
-    with serving(f"grants-{engine}", serve, env, port, work) as server:
-        for _n in range(2):  # warm the worker up, then time a render with nothing else on
-            started = time.perf_counter()
-            status, body = _get(server.base + report, token)
-            if status != 200 or not body.startswith(b"%PDF"):
-                raise RuntimeError(f"report request failed: HTTP {status} {body[:200]!r}")
-        alone = time.perf_counter() - started
-        busy, stop = threading.Event(), threading.Event()
-        samplers = [
-            threading.Thread(target=_sample, args=(server.base, token, probe, busy, stop))
-            for probe in probes
-        ]
-        for sampler in samplers:
-            sampler.start()
-        try:
-            time.sleep(args.idle)
-            busy.set()
-            for _n in range(args.renders):
-                started = time.perf_counter()
-                status, body = _get(server.base + report, token)
-                renders.append({
-                    "status": status, "pdf": body.startswith(b"%PDF"), "bytes": len(body),
-                    "seconds": time.perf_counter() - started,
-                })  # fmt: skip
-        finally:
-            stop.set()
-            for sampler in samplers:
-                sampler.join()
-    return {
-        "render_alone_seconds": alone,
-        "renders": renders,
-        "probes": {probe.path: probe.summary() | {"verdict": probe.verdict()} for probe in probes},
-        "render_errors": sum(not (r["status"] == 200 and r["pdf"]) for r in renders),
-    }
-
-
 # --- reporting -------------------------------------------------------------------------------
-
-
-def _pct(values: list[float], share: float) -> float:
-    """The nearest-rank percentile: p90 of 10 runs is the 9th fastest, p95 of 100 the 95th."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered) - 1e-9) - 1)]
 
 
 def stage_table(outcome: Outcome) -> dict[str, dict[str, float]]:
@@ -452,7 +143,7 @@ def stage_table(outcome: Outcome) -> dict[str, dict[str, float]]:
         ]
         table[stage] = {
             "p50": statistics.median(wall),
-            "p90": _pct(wall, 0.9),
+            "p90": percentile(wall, 0.9),
             "max": max(wall),
             "cpu_p50": statistics.median(cpu),
         }
@@ -571,7 +262,8 @@ def bench_engine(
             f"{args.idle:.0f} s idle, then during {args.renders} portfolio PDF(s)",
             flush=True,
         )
-        served = serve_and_probe(args, engine, demo_url, programme, work)
+        token = demo_token(demo_url)
+        served = serve_and_probe(args, engine, demo_url, token, programme, DEMO_TODAY, work)
         found["serve"] = served
         heads = ("samples", "p50 ms", "p95 ms", "max ms")
         print(f"{'endpoint':<12} {'phase':<7} " + " ".join(f"{head:>7}" for head in heads))
