@@ -1,0 +1,101 @@
+"""What a person typed into a form, checked: typed values, or one plain message per field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from babel.numbers import NumberFormatError, parse_decimal
+from pydantic import BaseModel, ValidationError
+
+from grants import i18n
+from grants.i18n import _
+
+M = TypeVar("M", bound=BaseModel)
+Errors = dict[str, str]
+
+
+def parse_amount(text: str) -> Decimal:
+    """Return ``text`` as a decimal written the way the active language writes numbers."""
+    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    try:
+        value = parse_decimal(cleaned, locale=i18n._locale.get(), strict=True)
+    except NumberFormatError as error:
+        raise ValueError(cleaned) from error
+    if not value.is_finite():
+        raise ValueError(cleaned)
+    return value
+
+
+def amount_message() -> str:
+    """Return the message for an amount that is not a number."""
+    return _("Enter an amount as a number, for example 1250.50.")
+
+
+def date_message() -> str:
+    """Return the message for a date that is not a date."""
+    return _("Enter a date as YYYY-MM-DD, for example {example}.").format(
+        example=dt.date(2026, 3, 31).isoformat()
+    )
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """Return a person's message for one pydantic error."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and not error.get("input")):
+        return _("Fill in this field.")
+    if kind == "string_too_long":
+        return _("Use at most {n} characters.").format(n=context.get("max_length"))
+    if kind.startswith("date"):
+        return date_message()
+    if kind.startswith("decimal"):
+        return amount_message()
+    if kind.startswith("int"):
+        return _("Enter a whole number.")
+    if kind == "greater_than_equal":
+        return _("Enter a number of at least {n}.").format(n=context.get("ge"))
+    if kind == "less_than_equal":
+        return _("Enter a number of at most {n}.").format(n=context.get("le"))
+    if kind in {"enum", "literal_error"}:
+        return _("Choose one of the options.")
+    if kind == "value_error" and str(error.get("loc", ("",))[-1]).endswith("_end"):
+        return _("The end must not be before the start.")
+    return _("Check this value.")
+
+
+def checked(
+    model: type[M], raw: Mapping[str, str], *, amounts: Iterable[str] = ()
+) -> tuple[M | None, Errors]:
+    """Return ``raw`` validated as ``model`` and no errors, or None and a message per field.
+
+    Blank entries count as missing; ``amounts`` name the fields read as decimal numbers.
+    """
+    data: dict[str, Any] = {}
+    errors: Errors = {}
+    for key, text in raw.items():
+        value = text.strip()
+        if not value:
+            if model.model_fields.get(key) and model.model_fields[key].annotation is str:
+                data[key] = value
+            continue
+        if key in amounts:
+            try:
+                data[key] = parse_amount(value)
+            except ValueError:
+                errors[key] = amount_message()
+                continue
+            if data[key] < 0:
+                errors[key] = _("Enter an amount of zero or more.")
+            continue
+        data[key] = value
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            field = ".".join(str(part) for part in item["loc"]) or "form"
+            errors.setdefault(field, _message(item))
+        return None, errors
+    return (None, errors) if errors else (parsed, errors)
