@@ -12,8 +12,9 @@ from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
-from grants.web import auth, errors, projects, system
+from grants.web import auth, dashboard, errors, projects, system
 from grants.web import reports as web_reports
+from grants.web.flash import FlashCleanup
 from grants.web.headers import SecurityHeaders
 
 
@@ -32,15 +33,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or db.make_engine(settings.database_url, settings)
     logs.configure()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(FlashCleanup)
     app.add_middleware(SecurityHeaders)
     errors.install(app)
-    for router in (system.router, auth.router, projects.router, web_reports.router):
+    for router in WEB_ROUTERS:
         app.include_router(router, include_in_schema=False)
     for router, tag in API_ROUTERS:
         app.include_router(router, prefix="/api/v1", tags=[tag])
     docs.install(app)
     return app
 
+
+WEB_ROUTERS = [
+    system.router,
+    auth.router,
+    dashboard.router,
+    projects.router,
+    web_reports.router,
+]
 
 API_ROUTERS = [
     (me.router, "account"),

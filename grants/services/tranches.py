@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Exists, and_, exists, func
+from sqlalchemy import ColumnElement, Exists, and_, exists, func
 from sqlmodel import Session, col, select
 
 from grants.i18n import _, format_money
@@ -133,6 +133,15 @@ def _gate_not_accepted() -> Exists:
         col(TrancheGate.tranche_id) == col(Tranche.id),
         col(Milestone.id) == col(TrancheGate.milestone_id),
         col(Milestone.status) != MilestoneStatus.ACCEPTED,
+    )
+
+
+def releasable_condition() -> ColumnElement[bool]:
+    """Return the condition, on tranches joined to their project, of a releasable tranche."""
+    return and_(
+        col(Tranche.status) == TrancheStatus.SCHEDULED,
+        col(Project.status).in_(REPORTING_OPEN),
+        ~_gate_not_accepted(),
     )
 
 

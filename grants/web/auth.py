@@ -46,7 +46,7 @@ def _login_page(request: Request, status: int = 200, **context: object) -> Respo
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, principal: Public, next: str = "/projects") -> Response:
+def login_form(request: Request, principal: Public, next: str = "/") -> Response:
     """Show the sign-in form (or go on, when already signed in)."""
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
@@ -60,7 +60,7 @@ def login(
     db: WriteDB,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/projects",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Sign in: a new session id every time; one message for any wrong credentials."""
     client = request.client.host if request.client else "unknown"
