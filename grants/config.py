@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     api_docs: bool | None = Field(
         default=None, description="Serve /api/docs; by default everywhere but production."
     )
+    import_max_mb: int = Field(default=20, ge=1, description="Largest import file accepted.")
+    iati_reporting_org_ref: str = Field(
+        default="", description="The IATI organisation identifier of the publisher."
+    )
+    iati_reporting_org_type: str = Field(default="40", description="IATI OrganisationType code.")
+    iati_reporting_org_name: str = Field(default="", description="The publisher's name.")
+    iati_default_sector: str = Field(
+        default="15190", pattern=r"^\d{5}$", description="DAC 5-digit sector of projects without one."
+    )
+    giving360_prefix: str = Field(
+        default="", description="The publisher's 360Giving identifier prefix (360G-...)."
+    )
 
     @field_validator("database_url")
     @classmethod
