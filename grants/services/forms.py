@@ -67,12 +67,18 @@ def _message(error: Mapping[str, Any]) -> str:
 
 
 def checked(
-    model: type[M], raw: Mapping[str, str], *, amounts: Iterable[str] = ()
+    model: type[M],
+    raw: Mapping[str, str],
+    *,
+    amounts: Iterable[str] = (),
+    numbers: Iterable[str] = (),
 ) -> tuple[M | None, Errors]:
     """Return ``raw`` validated as ``model`` and no errors, or None and a message per field.
 
-    Blank entries count as missing; ``amounts`` name the fields read as decimal numbers.
+    Blank entries count as missing; ``amounts`` (zero or more) and ``numbers`` (any sign)
+    name the fields read as decimal numbers written the way the active language writes them.
     """
+    amount_fields, number_fields = set(amounts), set(numbers)
     data: dict[str, Any] = {}
     errors: Errors = {}
     for key, text in raw.items():
@@ -81,13 +87,13 @@ def checked(
             if model.model_fields.get(key) and model.model_fields[key].annotation is str:
                 data[key] = value
             continue
-        if key in amounts:
+        if key in amount_fields | number_fields:
             try:
                 data[key] = parse_amount(value)
             except ValueError:
                 errors[key] = amount_message()
                 continue
-            if data[key] < 0:
+            if key in amount_fields and data[key] < 0:
                 errors[key] = _("Enter an amount of zero or more.")
             continue
         data[key] = value

@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grants.models import (
+    Indicator,
     Milestone,
     MilestoneStatus,
     PartnerRole,
@@ -36,6 +37,7 @@ class PartnerProject:
     figures: ProjectFigures
     may_edit: bool
     next_update_due: dt.date | None
+    indicators: list[Indicator]
 
     @property
     def leads(self) -> bool:
@@ -127,6 +129,13 @@ def partner_projects(
     led = {pid for pid, roles in memberships.items() if PartnerRole.LEAD in roles.values()}
     figures = facts.project_figures(session, today, list(memberships))
     next_updates = _next_updates(session, projects, led)
+    indicators: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in session.exec(
+        select(Indicator)
+        .where(col(Indicator.project_id).in_(list(memberships)))
+        .order_by(col(Indicator.code))
+    ):
+        indicators[indicator.project_id].append(indicator)
     return [
         PartnerProject(
             project=p,
@@ -134,6 +143,7 @@ def partner_projects(
             figures=figures[p.id],
             may_edit=bool(set(memberships[p.id]) & principal.editor_org_ids),
             next_update_due=next_updates.get(p.id),
+            indicators=indicators[p.id],
         )
         for p in projects
     ]

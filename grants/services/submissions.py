@@ -12,30 +12,25 @@ from decimal import Decimal
 from typing import TypeVar
 
 from babel.numbers import get_currency_precision
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from grants.i18n import _
 from grants.models import (
     Attachment,
-    AuditEvent,
-    BudgetLine,
     Expense,
     ExpenseCreate,
     Indicator,
-    IndicatorValue,
     Milestone,
     ProgressUpdate,
     ProgressUpdateCreate,
     Project,
 )
 from grants.models.base import SCALE
-from grants.services import attachments, budgets, facts, milestones, progress, scope
+from grants.services import attachments, budgets, milestones, progress
 from grants.services.access import Principal, require_partner_editor
 from grants.services.common import get_or_404
-from grants.services.errors import Conflict, Invalid
-from grants.services.rules import check_version, require_reporting
+from grants.services.errors import Invalid
+from grants.services.rules import check_version
 from grants.services.workflow import MILESTONE, PROGRESS_UPDATE
 
 Files = list[tuple[str, bytes]]
@@ -75,15 +70,6 @@ def require_editor(
 ) -> None:
     """Raise ``NotAllowed`` unless the principal may report for ``organisation_id``."""
     require_partner_editor(session, principal, project, organisation_id)
-
-
-def reporting_refusal(project: Project) -> str | None:
-    """Return why partners cannot report on ``project`` now, or None when they can."""
-    try:
-        require_reporting(project)
-    except Conflict as refused:
-        return refused.message
-    return None
 
 
 def submit_milestone(
@@ -160,98 +146,3 @@ def record_expense(
             ),
         )
     return budgets.record_expense(session, principal, project, data, today=today)
-
-
-def evidence_of(
-    session: Session, principal: Principal, owner: Milestone | ProgressUpdate
-) -> list[Attachment]:
-    """Return the evidence files on a milestone or progress update, newest first."""
-    column = (
-        Attachment.milestone_id if isinstance(owner, Milestone) else Attachment.progress_update_id
-    )
-    return list(
-        session.exec(
-            scope.visible(principal, Attachment)
-            .where(column == owner.id)
-            .order_by(col(Attachment.uploaded_at).desc(), col(Attachment.id).desc())
-        ).all()
-    )
-
-
-def last_submission_note(session: Session, milestone: Milestone) -> str | None:
-    """Return the note the partner gave with the milestone's latest submission, if any."""
-    events = session.exec(
-        select(AuditEvent)
-        .where(col(AuditEvent.entity) == "milestone")
-        .where(col(AuditEvent.entity_id) == str(milestone.id))
-        .where(col(AuditEvent.reason).is_not(None))
-        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
-    ).all()
-    for event in events:
-        status = event.changes.get("status")
-        if isinstance(status, dict) and status.get("after") == "submitted":
-            return event.reason
-    return None
-
-
-def days_late(milestone: Milestone, today: dt.date) -> int:
-    """Return how many days late the milestone is (open) or was (delivered)."""
-    return facts.days_late(milestone, today)
-
-
-def budget_balances(
-    session: Session, project: Project
-) -> list[tuple[BudgetLine, Decimal, Decimal]]:
-    """Return each budget line of ``project`` with what was spent on it and what remains."""
-    rows = session.execute(
-        sa_select(col(Expense.budget_line_id), func.sum(Expense.amount))
-        .where(col(Expense.project_id) == project.id)
-        .group_by(col(Expense.budget_line_id))
-    ).all()
-    spent = {line_id: Decimal(total or 0) for line_id, total in rows}
-    zero = Decimal(0)
-    return [
-        (line, spent.get(line.id, zero), line.amount - spent.get(line.id, zero))
-        for line in budgets.budget_lines_of(session, project)
-    ]
-
-
-def recent_expenses(
-    session: Session, principal: Principal, project: Project, limit: int = 10
-) -> list[Expense]:
-    """Return the latest expenses my organisations recorded on ``project``."""
-    return list(
-        session.exec(
-            scope.visible(principal, Expense)
-            .where(Expense.project_id == project.id)
-            .where(col(Expense.organisation_id).in_(principal.partner_org_ids))
-            .order_by(col(Expense.spent_on).desc(), col(Expense.id).desc())
-            .limit(limit)
-        ).all()
-    )
-
-
-def values_of(session: Session, indicator: Indicator) -> list[IndicatorValue]:
-    """Return the values reported for ``indicator``, by period."""
-    return list(
-        session.exec(
-            select(IndicatorValue)
-            .where(IndicatorValue.indicator_id == indicator.id)
-            .order_by(col(IndicatorValue.period_end))
-        ).all()
-    )
-
-
-def next_update_period(
-    session: Session, principal: Principal, project: Project, today: dt.date
-) -> tuple[dt.date, dt.date]:
-    """Return the period a new progress update should cover: from the last one to today."""
-    last = session.exec(
-        select(col(ProgressUpdate.period_end))
-        .where(ProgressUpdate.project_id == project.id)
-        .where(col(ProgressUpdate.organisation_id).in_(principal.partner_org_ids))
-        .order_by(col(ProgressUpdate.period_end).desc())
-    ).first()
-    start = last + dt.timedelta(days=1) if last else project.actual_start or project.planned_start
-    start = min(start, today)
-    return start, today

@@ -1,0 +1,242 @@
+"""The partner portal: what is due, milestone submissions and progress updates.
+
+The expense and indicator value forms, and the form handling all of them share, are in
+``grants.web.portal_forms``, whose routes this router includes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from grants.models import (
+    Milestone,
+    ProgressUpdate,
+    ProgressUpdateCreate,
+    Project,
+)
+from grants.services import forms, portal, scope, submissions
+from grants.services import portal_views as views
+from grants.services.access import Principal
+from grants.services.errors import DomainError
+from grants.web import portal_forms
+from grants.web.deps import CsrfProtected, ReadDB, SignedIn, WriteDB
+from grants.web.portal_forms import Refusal, Uploads, day, done, page, read, refused, version_of
+
+router = APIRouter()
+router.include_router(portal_forms.router)
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def portal_home(request: Request, principal: SignedIn, db: ReadDB) -> Response:
+    """Show my organisations' projects and what is due on them, most urgent first."""
+    on = day(request)
+    projects = portal.partner_projects(db, principal, on)
+    due = portal.due_items(db, principal, projects, on)
+    return page(request, "portal/home.html", None, projects=projects, due=due, today=on)
+
+
+# Milestones: submit with evidence files and a note.
+
+
+def _milestonepage(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    milestone: Milestone,
+    posted: dict[str, str] | None = None,
+    refusal: Refusal | None = None,
+) -> Response:
+    view = views.milestone_view(db, principal, milestone, day(request))
+    keep = posted and refusal and not refusal.stale
+    return page(
+        request,
+        "portal/milestone_submit.html",
+        refusal,
+        milestone=milestone,
+        view=view,
+        note=(posted or {}).get("note", ""),
+        version=posted["version"] if keep and posted else str(milestone.version),
+    )
+
+
+@router.get("/milestones/{milestone_id}/submit", response_class=HTMLResponse)
+def milestone_submit_form(
+    request: Request, milestone_id: int, principal: SignedIn, db: ReadDB
+) -> Response:
+    """Show a milestone, what it needs and why it came back, with the submission form."""
+    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
+    project = submissions.project_of(db, milestone)
+    submissions.require_editor(db, principal, project, milestone.responsible_organisation_id)
+    return _milestonepage(request, db, principal, milestone)
+
+
+@router.post("/milestones/{milestone_id}/submit", dependencies=[CsrfProtected])
+def submit_milestone(
+    request: Request,
+    milestone_id: int,
+    principal: SignedIn,
+    db: WriteDB,
+    evidence: Uploads = None,
+    note: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
+) -> Response:
+    """Attach the evidence files and submit the milestone for review."""
+    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
+    try:
+        submissions.submit_milestone(
+            db,
+            principal,
+            milestone,
+            read(evidence),
+            note=note,
+            today=day(request),
+            expected_version=version_of(version),
+        )
+    except DomainError as error:
+        refusal = refused(db, error, {"evidence", "note"})
+        posted = {"note": note, "version": version}
+        return _milestonepage(request, db, principal, milestone, posted, refusal)
+    return done(f"/projects/{milestone.project_id}")
+
+
+# Progress updates: write, save as a draft, submit.
+
+
+class UpdateForm(BaseModel):
+    """A progress update as typed, and which button was pressed."""
+
+    period_start: str = ""
+    period_end: str = ""
+    overall_status: str = ""
+    percent_complete: str = ""
+    achievements: str = ""
+    challenges: str = ""
+    next_steps: str = ""
+    action: str = "save"
+    version: str = ""
+
+    @classmethod
+    def of(cls, update: ProgressUpdate) -> UpdateForm:
+        """Return the form filled with the update's saved values."""
+        saved = update.model_dump(include=set(ProgressUpdateCreate.model_fields))
+        return cls(**{key: str(value) for key, value in saved.items()}, version=str(update.version))
+
+
+def _updatepage(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    project: Project,
+    update: ProgressUpdate | None,
+    form: UpdateForm | None = None,
+    refusal: Refusal | None = None,
+) -> Response:
+    view = views.update_view(db, principal, project, update, day(request))
+    if form is None:
+        start, end = view.period
+        form = (
+            UpdateForm.of(update)
+            if update
+            else UpdateForm(period_start=str(start), period_end=str(end))
+        )
+    if refusal and refusal.stale and update:
+        form = form.model_copy(update={"version": str(update.version)})
+    return page(
+        request,
+        "portal/progress_update.html",
+        refusal,
+        project=project,
+        update=update,
+        view=view,
+        values=form.model_dump(),
+    )
+
+
+@router.get("/projects/{project_id}/updates/new", response_class=HTMLResponse)
+def progress_update_new(
+    request: Request, project_id: int, principal: SignedIn, db: ReadDB
+) -> Response:
+    """Show an empty progress update for the period since my organisation's last one."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    submissions.require_editor(db, principal, project)
+    return _updatepage(request, db, principal, project, None)
+
+
+@router.get("/progress-updates/{update_id}/edit", response_class=HTMLResponse)
+def progress_update_edit(
+    request: Request, update_id: int, principal: SignedIn, db: ReadDB
+) -> Response:
+    """Show a draft or returned progress update to finish, with the reviewer's reason."""
+    update = scope.get_visible(db, principal, ProgressUpdate, update_id)
+    project = submissions.project_of(db, update)
+    submissions.require_editor(db, principal, project, update.organisation_id)
+    return _updatepage(request, db, principal, project, update)
+
+
+def _save_update(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    project: Project,
+    update: ProgressUpdate | None,
+    form: UpdateForm,
+    files: submissions.Files,
+) -> Response:
+    """Save (and on ``submit`` send) the update; show the form again if anything is refused."""
+    typed = form.model_dump(exclude={"action", "version"})
+    data, errors = forms.checked(ProgressUpdateCreate, typed)
+    if data is None:
+        return _updatepage(request, db, principal, project, update, form, Refusal(errors))
+    submit = form.action == "submit"
+    try:
+        saved = submissions.save_progress_update(
+            db,
+            principal,
+            project,
+            data,
+            update=update,
+            submit=submit,
+            files=files,
+            today=day(request),
+            expected_version=version_of(form.version),
+        )
+    except DomainError as error:
+        refusal = refused(db, error, {*typed, "evidence"})
+        return _updatepage(request, db, principal, project, update, form, refusal)
+    return done(f"/projects/{project.id}" if submit else f"/progress-updates/{saved.id}/edit")
+
+
+@router.post("/projects/{project_id}/updates/new", dependencies=[CsrfProtected])
+def start_progress_update(
+    request: Request,
+    project_id: int,
+    principal: SignedIn,
+    db: WriteDB,
+    form: Annotated[UpdateForm, Form()],
+    evidence: Uploads = None,
+) -> Response:
+    """Save a new progress update as a draft, or submit it straight away."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    submissions.require_editor(db, principal, project)
+    return _save_update(request, db, principal, project, None, form, read(evidence))
+
+
+@router.post("/progress-updates/{update_id}/edit", dependencies=[CsrfProtected])
+def save_progress_update(
+    request: Request,
+    update_id: int,
+    principal: SignedIn,
+    db: WriteDB,
+    form: Annotated[UpdateForm, Form()],
+    evidence: Uploads = None,
+) -> Response:
+    """Save changes to a draft or returned progress update, or submit it."""
+    update = scope.get_visible(db, principal, ProgressUpdate, update_id)
+    project = submissions.project_of(db, update)
+    submissions.require_editor(db, principal, project, update.organisation_id)
+    return _save_update(request, db, principal, project, update, form, read(evidence))
