@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from grants.i18n import _
 from grants.models import (
     Milestone,
     ProgressUpdate,
@@ -43,7 +44,7 @@ def portal_home(request: Request, principal: SignedIn, db: ReadDB) -> Response:
 # Milestones: submit with evidence files and a note.
 
 
-def _milestonepage(
+def _milestone_page(
     request: Request,
     db: Session,
     principal: Principal,
@@ -72,7 +73,7 @@ def milestone_submit_form(
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
     project = submissions.project_of(db, milestone)
     submissions.require_editor(db, principal, project, milestone.responsible_organisation_id)
-    return _milestonepage(request, db, principal, milestone)
+    return _milestone_page(request, db, principal, milestone)
 
 
 @router.post("/milestones/{milestone_id}/submit", dependencies=[CsrfProtected])
@@ -100,8 +101,9 @@ def submit_milestone(
     except DomainError as error:
         refusal = refused(db, error, {"evidence", "note"})
         posted = {"note": note, "version": version}
-        return _milestonepage(request, db, principal, milestone, posted, refusal)
-    return done(f"/projects/{milestone.project_id}")
+        return _milestone_page(request, db, principal, milestone, posted, refusal)
+    message = _("Milestone submitted for review: {title}").format(title=milestone.title)
+    return done(request, f"/projects/{milestone.project_id}", message)
 
 
 # Progress updates: write, save as a draft, submit.
@@ -127,7 +129,7 @@ class UpdateForm(BaseModel):
         return cls(**{key: str(value) for key, value in saved.items()}, version=str(update.version))
 
 
-def _updatepage(
+def _update_page(
     request: Request,
     db: Session,
     principal: Principal,
@@ -164,7 +166,7 @@ def progress_update_new(
     """Show an empty progress update for the period since my organisation's last one."""
     project = scope.get_visible(db, principal, Project, project_id)
     submissions.require_editor(db, principal, project)
-    return _updatepage(request, db, principal, project, None)
+    return _update_page(request, db, principal, project, None)
 
 
 @router.get("/progress-updates/{update_id}/edit", response_class=HTMLResponse)
@@ -175,7 +177,7 @@ def progress_update_edit(
     update = scope.get_visible(db, principal, ProgressUpdate, update_id)
     project = submissions.project_of(db, update)
     submissions.require_editor(db, principal, project, update.organisation_id)
-    return _updatepage(request, db, principal, project, update)
+    return _update_page(request, db, principal, project, update)
 
 
 def _save_update(
@@ -191,7 +193,7 @@ def _save_update(
     typed = form.model_dump(exclude={"action", "version"})
     data, errors = forms.checked(ProgressUpdateCreate, typed)
     if data is None:
-        return _updatepage(request, db, principal, project, update, form, Refusal(errors))
+        return _update_page(request, db, principal, project, update, form, Refusal(errors))
     submit = form.action == "submit"
     try:
         saved = submissions.save_progress_update(
@@ -207,8 +209,11 @@ def _save_update(
         )
     except DomainError as error:
         refusal = refused(db, error, {*typed, "evidence"})
-        return _updatepage(request, db, principal, project, update, form, refusal)
-    return done(f"/projects/{project.id}" if submit else f"/progress-updates/{saved.id}/edit")
+        return _update_page(request, db, principal, project, update, form, refusal)
+    if submit:
+        return done(request, f"/projects/{project.id}", _("Progress update submitted for review."))
+    message = _("Draft saved. It stays with your organisation until you submit it.")
+    return done(request, f"/progress-updates/{saved.id}/edit", message)
 
 
 @router.post("/projects/{project_id}/updates/new", dependencies=[CsrfProtected])

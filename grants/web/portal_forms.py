@@ -22,6 +22,7 @@ from grants.services import attachments, forms, indicators, scope, submissions
 from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError, Invalid, NotAllowed, NotFound, Stale, TooLarge
+from grants.web import flash
 from grants.web.deps import CsrfProtected, ReadDB, SignedIn, WriteDB, settings_of
 from grants.web.templating import templates
 
@@ -95,9 +96,11 @@ def read(uploads: list[UploadFile] | None) -> submissions.Files:
     ]
 
 
-def done(target: str) -> Response:
-    """Send the browser on after a successful POST, so a reload does not post again."""
-    return RedirectResponse(target, status_code=303)
+def done(request: Request, target: str, message: str) -> Response:
+    """Send the browser on after a successful POST, with ``message`` shown on the next page."""
+    response = RedirectResponse(target, status_code=303)
+    flash.add(request, response, message)
+    return response
 
 
 def day(request: Request) -> dt.date:
@@ -118,7 +121,7 @@ class ExpenseForm(BaseModel):
     reference: str = ""
 
 
-def _expensepage(
+def _expense_page(
     request: Request,
     db: Session,
     principal: Principal,
@@ -142,7 +145,7 @@ def expense_new(
     view = views.expense_view(db, principal, project)
     chosen = str(views.budget_line_of(view, line).id) if line is not None else ""
     form = ExpenseForm(budget_line_id=chosen, spent_on=str(day(request)))
-    return _expensepage(request, db, principal, project, form, view=view)
+    return _expense_page(request, db, principal, project, form, view=view)
 
 
 @router.post("/projects/{project_id}/expenses/new", dependencies=[CsrfProtected])
@@ -160,13 +163,16 @@ def record_expense(
     raw = {**typed, "currency": project.currency}
     data, errors = forms.checked(ExpenseCreate, raw, amounts=["amount"])
     if data is None:
-        return _expensepage(request, db, principal, project, form, Refusal(errors))
+        return _expense_page(request, db, principal, project, form, Refusal(errors))
     try:
-        submissions.record_expense(db, principal, project, data, day(request))
+        expense = submissions.record_expense(db, principal, project, data, day(request))
     except DomainError as error:
         refusal = refused(db, error, set(typed))
-        return _expensepage(request, db, principal, project, form, refusal)
-    return done(f"/projects/{project.id}")
+        return _expense_page(request, db, principal, project, form, refusal)
+    message = _("Expense of {amount} recorded on {date}.").format(
+        amount=format_money(expense.amount, expense.currency), date=expense.spent_on.isoformat()
+    )
+    return done(request, f"/projects/{project.id}/expenses/new", message)
 
 
 # Indicator values per period.
@@ -181,7 +187,7 @@ class ValueForm(BaseModel):
     note: str = ""
 
 
-def _valuepage(
+def _value_page(
     request: Request,
     db: Session,
     indicator: Indicator,
@@ -207,7 +213,7 @@ def indicator_value_new(
     """Show an indicator, the values reported so far and the form for the next period."""
     indicator = scope.get_visible(db, principal, Indicator, indicator_id)
     submissions.require_editor(db, principal, submissions.project_of(db, indicator))
-    return _valuepage(request, db, indicator)
+    return _value_page(request, db, indicator)
 
 
 @router.post("/indicators/{indicator_id}/values/new", dependencies=[CsrfProtected])
@@ -226,9 +232,12 @@ def report_indicator_value(
     raw = {**typed, "indicator_id": str(indicator.id)}
     data, errors = forms.checked(IndicatorValueCreate, raw, numbers=["value"])
     if data is None:
-        return _valuepage(request, db, indicator, form, Refusal(errors))
+        return _value_page(request, db, indicator, form, Refusal(errors))
     try:
         indicators.report_value(db, principal, project, data)
     except DomainError as error:
-        return _valuepage(request, db, indicator, form, refused(db, error, set(typed)))
-    return done(f"/projects/{project.id}")
+        return _value_page(request, db, indicator, form, refused(db, error, set(typed)))
+    message = _("Value reported for {start} to {end}.").format(
+        start=data.period_start.isoformat(), end=data.period_end.isoformat()
+    )
+    return done(request, f"/indicators/{indicator.id}/values/new", message)
