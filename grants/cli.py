@@ -226,3 +226,8 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")
 from grants.cli_reports import report_app  # noqa: E402 - it uses the helpers above
 
 app.add_typer(report_app, name="report")
+
+from grants.cli_exchange import export_app, import_app  # noqa: E402 - it uses the helpers above
+
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
