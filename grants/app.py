@@ -12,7 +12,7 @@ from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
-from grants.web import auth, dashboard, errors, projects, system
+from grants.web import auth, dashboard, errors, portal, projects, system
 from grants.web import reports as web_reports
 from grants.web.flash import FlashCleanup
 from grants.web.headers import SecurityHeaders
@@ -49,6 +49,7 @@ WEB_ROUTERS = [
     auth.router,
     dashboard.router,
     projects.router,
+    portal.router,
     web_reports.router,
 ]
 

@@ -1,17 +1,15 @@
-"""Project pages: the list, one project, its history, milestone submission, evidence files."""
+"""Project pages: the list, one project, its history, evidence files."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col
 
 from grants.config import today
-from grants.models import Attachment, Milestone, Project
+from grants.models import Attachment, Project
 from grants.services import attachments, facts, milestones, programmes, scope
-from grants.web.deps import CsrfProtected, ReadDB, SignedIn, WriteDB, current, settings_of
+from grants.web.deps import ReadDB, SignedIn, current, settings_of
 from grants.web.templating import templates
 
 router = APIRouter()
@@ -59,25 +57,6 @@ def project_history(request: Request, project_id: int, principal: SignedIn, db: 
         "history.html",
         {"project": project, "events": scope.project_history(db, principal, project_id)},
     )
-
-
-@router.post("/milestones/{milestone_id}/submit", dependencies=[CsrfProtected])
-def submit_milestone(
-    request: Request,
-    milestone_id: int,
-    principal: SignedIn,
-    db: WriteDB,
-    evidence: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    """Attach the evidence file, if any, and submit the milestone for review."""
-    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
-    files = []
-    if evidence is not None and evidence.filename:
-        files.append((evidence.filename, evidence.file.read(attachments.MAX_BYTES + 1)))
-    milestones.submit_with_evidence(
-        db, principal, milestone, files, today=today(settings_of(request))
-    )
-    return RedirectResponse(f"/projects/{milestone.project_id}", status_code=303)
 
 
 @router.get("/attachments/{attachment_id}")
