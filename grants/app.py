@@ -13,6 +13,7 @@ from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
 from grants.web import auth, dashboard, errors, portal, projects, system
+from grants.web import exchange as web_exchange
 from grants.web import reports as web_reports
 from grants.web.flash import FlashCleanup
 from grants.web.headers import SecurityHeaders
@@ -51,6 +52,7 @@ WEB_ROUTERS = [
     projects.router,
     portal.router,
     web_reports.router,
+    web_exchange.router,
 ]
 
 API_ROUTERS = [
