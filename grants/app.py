@@ -12,7 +12,7 @@ from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
-from grants.web import auth, dashboard, errors, portal, projects, system
+from grants.web import auth, dashboard, errors, portal, project_list, projects, system
 from grants.web import exchange as web_exchange
 from grants.web import reports as web_reports
 from grants.web.flash import FlashCleanup
@@ -49,6 +49,7 @@ WEB_ROUTERS = [
     system.router,
     auth.router,
     dashboard.router,
+    project_list.router,
     projects.router,
     portal.router,
     web_reports.router,

@@ -249,6 +249,11 @@ def visible_organisation(s: Session, p: Principal, ident: int) -> Organisation:
 
 def projects(s: Session, p: Principal, f: ProjectFilters, today: dt.date) -> Page[dict[str, Any]]:
     """Return a page of the projects the principal sees that match the filters."""
+    return page(s, project_query(p, f, today), Project, f.sort, f.paging)
+
+
+def project_query(p: Principal, f: ProjectFilters, today: dt.date) -> Any:
+    """Return a select of the projects the principal sees that match the filters."""
     conditions = _equal(
         Project, status=f.status, country=f.country and f.country.upper(), call_id=f.call_id
     ) + _equal(Project, manager_id=f.manager_id)
@@ -268,8 +273,7 @@ def projects(s: Session, p: Principal, f: ProjectFilters, today: dt.date) -> Pag
     if f.overdue is not None:
         late = exists().where(col(Milestone.project_id) == col(Project.id), _overdue(today))
         conditions.append(late if f.overdue else ~late)
-    query = scope.visible(p, Project).where(*conditions, *_text(Project.title, f.q))
-    return page(s, query, Project, f.sort, f.paging)
+    return scope.visible(p, Project).where(*conditions, *_text(Project.title, f.q))
 
 
 def milestones(

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -63,6 +63,8 @@ def write_db(request: Request) -> Iterator[Session]:
 
 
 ReadDB = Annotated[Session, Depends(read_db)]
+PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+"""A row id in a page's path: positive and within a 32-bit column (else 422, never a 500)."""
 WriteDB = Annotated[Session, Depends(write_db)]
 
 

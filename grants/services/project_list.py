@@ -1,0 +1,92 @@
+"""The project list as people filter it: search, call, country, status and risk, with risks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+from pydantic import Field
+from sqlmodel import Session, col, select
+
+from grants.models import Call, Project
+from grants.services import facts, scope, search
+from grants.services.access import Principal
+from grants.services.listing import Page, page
+
+DOWNLOAD_LIMIT = 10_000
+
+
+class ProjectListFilters(search.ProjectFilters):
+    at_risk: bool | None = Field(default=None, description="Is (or is not) at risk today.")
+
+
+def _flagged_ids(session: Session, principal: Principal, today: dt.date) -> list[int]:
+    ids = None
+    if not principal.is_admin:
+        ids = list(session.exec(scope.visible_project_ids(principal)).all())
+    return [flagged.project.id for flagged in facts.at_risk_projects(session, today, ids)]
+
+
+def project_query(
+    session: Session, principal: Principal, f: ProjectListFilters, today: dt.date
+) -> Any:
+    """Return a select of the visible projects matching every filter, the risk one included."""
+    base = search.ProjectFilters.model_validate(f.model_dump(exclude={"at_risk"}))
+    query = search.project_query(principal, base, today)
+    if f.at_risk is not None:
+        flagged = _flagged_ids(session, principal, today)
+        query = query.where(
+            col(Project.id).in_(flagged) if f.at_risk else col(Project.id).not_in(flagged)
+        )
+    return query
+
+
+def project_list(
+    session: Session,
+    principal: Principal,
+    f: ProjectListFilters,
+    today: dt.date,
+    *,
+    everything: bool = False,
+) -> Page[dict[str, Any]]:
+    """Return a page of the matching projects (or all of them), each with its call and risks."""
+    paging = (
+        f.paging.model_copy(update={"limit": DOWNLOAD_LIMIT, "offset": 0})
+        if everything
+        else f.paging
+    )
+    found = page(session, project_query(session, principal, f, today), Project, f.sort, paging)
+    _add_calls_and_risks(session, found.items, today)
+    return found
+
+
+def _add_calls_and_risks(session: Session, rows: list[dict[str, Any]], today: dt.date) -> None:
+    """Add each row's call code and at-risk reasons, in a fixed number of queries."""
+    if not rows:
+        return
+    calls = dict(
+        session.exec(
+            select(Call.id, Call.code).where(col(Call.id).in_({row["call_id"] for row in rows}))
+        ).all()
+    )
+    watched = [row["id"] for row in rows if row["status"] in facts.WATCHED]
+    figures = facts.project_figures(session, today, watched) if watched else {}
+    for row in rows:
+        row["call_code"] = calls.get(row["call_id"], "")
+        known = figures.get(row["id"])
+        reasons = facts.risk_reasons(SimpleNamespace(**row), known, today) if known else []
+        row["risks"] = reasons
+        row["at_risk"] = bool(reasons)
+
+
+def filter_choices(session: Session, principal: Principal) -> dict[str, list[Any]]:
+    """Return the calls and countries the principal's projects come from, for the filters."""
+    calls = session.exec(scope.visible(principal, Call).order_by(col(Call.code))).all()
+    countries = session.exec(
+        select(Project.country)
+        .where(scope.project_condition(principal))
+        .distinct()
+        .order_by(col(Project.country))
+    ).all()
+    return {"calls": list(calls), "countries": list(countries)}

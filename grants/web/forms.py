@@ -1,0 +1,112 @@
+"""Form handling the manager's pages share: refusals next to fields, conflicts, Post/Redirect/Get.
+
+A refused form writes nothing: the transaction is rolled back and the page is shown again with
+what was typed, a message next to each field at fault, and, when someone else changed the
+record meanwhile, its current values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from grants.config import today
+from grants.i18n import _
+from grants.services.errors import DomainError, Invalid, NotAllowed, NotFound, Stale, TooLarge
+from grants.web import flash
+from grants.web.deps import current, settings_of
+from grants.web.templating import templates
+
+Current = list[tuple[str, Any]]
+"""A record's current values as (label, value) pairs, shown after a concurrent edit."""
+
+
+@dataclass
+class Refusal:
+    """Why a form was refused: a message per field, one for the whole form, a status."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
+    status: int = 422
+    current: Current | None = None
+
+    @property
+    def summary(self) -> dict[str, str]:
+        """Return every message, the whole form's first, for the summary above the form."""
+        return ({"form": self.message} if self.message else {}) | self.fields
+
+
+def sentence(text: str) -> str:
+    """Return ``text`` starting with a capital and ending with a full stop."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def refused(
+    db: Session,
+    error: DomainError,
+    fields: set[str],
+    current: Callable[[], Current] | None = None,
+    aliases: dict[str, str] | None = None,
+) -> Refusal:
+    """Undo the request's writes and say what went wrong, next to the field it names.
+
+    Not found and not allowed are no form's business: they become the 404 and 403 pages.
+    ``aliases`` maps a service's field name to the form's; ``current`` reads the record again
+    after a concurrent edit.
+    """
+    db.rollback()
+    if isinstance(error, NotFound | NotAllowed):
+        raise error
+    if isinstance(error, Stale):
+        return Refusal(
+            message=_("Someone else changed this record while you were working on it."),
+            status=409,
+            current=current() if current else None,
+        )
+    if not isinstance(error, Invalid):
+        return Refusal(message=sentence(error.message), status=409)
+    name = (aliases or {}).get(error.field or "", error.field or "")
+    status = 413 if isinstance(error, TooLarge) else 422
+    if name in fields:
+        return Refusal({name: sentence(error.reason)}, status=status)
+    return Refusal(message=sentence(f"{error.field}: {error.reason}"), status=status)
+
+
+def version_of(text: str) -> int | None:
+    """Return the version a form was read at, or None when it did not say."""
+    return int(text) if text.strip().isdigit() else None
+
+
+def done(request: Request, target: str, message: str) -> Response:
+    """Send the browser on after a successful POST, with ``message`` shown on the next page."""
+    response = RedirectResponse(target, status_code=303)
+    flash.add(request, response, message)
+    return response
+
+
+def day(request: Request) -> dt.date:
+    """Return the date the application treats as today."""
+    return today(settings_of(request))
+
+
+def csrf_token(request: Request) -> str:
+    """Return the signed-in session's CSRF token for the page's forms."""
+    found = current(request)
+    return found[1].csrf_token if found else ""
+
+
+def page(request: Request, template: str, refusal: Refusal | None, **context: Any) -> Response:
+    """Render a form page; a refused form is answered with the refusal's status."""
+    return templates().TemplateResponse(
+        request,
+        template,
+        {"refusal": refusal or Refusal(status=200), "csrf_token": csrf_token(request), **context},
+        status_code=refusal.status if refusal else 200,
+    )
