@@ -23,6 +23,8 @@ from markupsafe import escape
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from grants.i18n import gettext as _
@@ -77,10 +79,23 @@ def _grouped_bars(
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=len(series))
 
 
+def _axes(height: float, *, left: float = 0.8, bottom: float = 0.75) -> tuple[Figure, Any]:
+    """Return a figure ``height`` inches tall with one axes inside fixed margins (inches).
+
+    Fixed margins, rather than ``tight_layout`` or a tight bounding box, draw the figure
+    once instead of three times; the margins leave room for tick labels and the legend.
+    """
+    figure = Figure(figsize=(WIDTH, height))
+    figure.subplots_adjust(
+        left=left / WIDTH, right=1 - 0.15 / WIDTH, top=1 - 0.4 / height, bottom=bottom / height
+    )
+    return figure, figure.add_subplot()
+
+
 def _svg(figure: Figure, title: str, salt: str) -> str:
     """Return the figure as SVG text ready to embed: no prolog, titled, styles as attributes."""
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
@@ -111,8 +126,7 @@ def budget_chart(budget: pd.DataFrame, currency: str) -> str:
     """Return an SVG bar chart of planned against spent amounts by budget category."""
     title = _("Budget and spending by category")
     with _settings("budget"):
-        figure = Figure(figsize=(WIDTH, 2.8))
-        ax = figure.add_subplot()
+        figure, ax = _axes(2.8)
         labels = [_(str(category)) for category in budget["category"]]
         _grouped_bars(
             ax,
@@ -128,22 +142,53 @@ def budget_chart(budget: pd.DataFrame, currency: str) -> str:
         return _svg(figure, title, "budget")
 
 
+def _share_of_target(value: Any, target: Any) -> float:
+    """Return ``value`` as a percentage of ``target`` (0 when there is no target)."""
+    goal = _number(target)
+    return 100 * _number(value) / goal if goal else 0.0
+
+
 def indicator_chart(indicators: pd.DataFrame) -> str:
-    """Return an SVG chart with one panel per indicator: baseline, target and latest value."""
-    title = _("Indicators: baseline, target and latest value")
-    rows = max(len(indicators), 1)
+    """Return an SVG chart of each indicator's baseline and latest value as % of its target.
+
+    Indicators count different things (meetings, people, days), so one panel compares them
+    on the only common scale, the share of their own target; the table beside the chart
+    gives the values themselves.
+    """
+    title = _("Indicators: baseline and latest value, as a share of the target")
+    rows = indicators.to_dict("records")
+    baseline = [_share_of_target(row["baseline"], row["target"]) for row in rows]
+    latest = [_share_of_target(row["actual"], row["target"]) for row in rows]
     with _settings("indicators"):
-        figure = Figure(figsize=(WIDTH, 0.6 + 1.1 * rows))
-        axes = figure.subplots(rows, 1, squeeze=False)[:, 0]
-        names = [_("Baseline"), _("Target"), _("Latest value")]
-        for ax, row in zip(axes, indicators.to_dict("records"), strict=False):
-            values = [_number(row["baseline"]), _number(row["target"]), _number(row["actual"])]
-            ax.barh(names, values, color=COLOURS[:3])
-            ax.invert_yaxis()
-            ax.set_title(f"{row['title']} ({row['unit']})", loc="left", fontsize=8)
-            ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
-        figure.suptitle(title, fontsize=10, fontweight="bold")
-        figure.tight_layout()
+        figure, ax = _axes(0.95 + 0.5 * max(len(rows), 1), left=0.25, bottom=0.55)
+        positions = [index * 1.0 for index in range(len(rows))]
+        ax.barh([p + 0.12 for p in positions], baseline, 0.22, color=COLOURS[0])
+        ax.barh([p + 0.36 for p in positions], latest, 0.22, color=COLOURS[2])
+        ax.axvline(100, color=COLOURS[1], linestyle="--", linewidth=1.2)
+        for position, row in zip(positions, rows, strict=True):
+            ax.annotate(
+                f"{row['title']} ({row['unit']})",
+                (0, position - 0.05),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7.5,
+            )
+        ax.set_ylim(len(rows) - 0.45, -0.3)
+        ax.set_yticks([])
+        ax.set_xlim(0, max([110.0, *baseline, *latest]) * 1.05)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:.0f}\u00a0%"))
+        ax.legend(
+            handles=[
+                Patch(color=COLOURS[0], label=_("Baseline")),
+                Patch(color=COLOURS[2], label=_("Latest value")),
+                Line2D([], [], color=COLOURS[1], linestyle="--", label=_("Target (100 %)")),
+            ],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.25 / (0.5 * max(len(rows), 1))),
+            ncols=3,
+        )
+        ax.set_title(title)
         return _svg(figure, title, "indicators")
 
 
@@ -151,8 +196,7 @@ def money_by_country_chart(by_country: pd.DataFrame, currency: str) -> str:
     """Return an SVG bar chart of amounts awarded, disbursed and spent by country."""
     title = _("Awarded, disbursed and spent by country")
     with _settings("money-by-country"):
-        figure = Figure(figsize=(WIDTH, 2.8))
-        ax = figure.add_subplot()
+        figure, ax = _axes(2.8, left=1.0)
         _grouped_bars(
             ax,
             [str(country) for country in by_country["country"]],
@@ -176,8 +220,7 @@ def milestones_by_country_chart(by_country: pd.DataFrame) -> str:
         for a, m in zip(by_country["accepted"], by_country["milestones"], strict=True)
     ]
     with _settings("milestones-by-country"):
-        figure = Figure(figsize=(WIDTH, 2.8))
-        ax = figure.add_subplot()
+        figure, ax = _axes(2.8, left=0.5)
         _grouped_bars(
             ax,
             [str(country) for country in by_country["country"]],

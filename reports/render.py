@@ -28,6 +28,8 @@ from reports.figures import PortfolioReportData, ProjectReportData
 
 STYLESHEET = "/static/report.css"
 STATUSES = ("draft", "issued")
+# The PDF lists this many of the most overdue milestones; the attached spreadsheet has all.
+OVERDUE_ROWS = 30
 
 
 def _locale() -> str:
@@ -71,6 +73,23 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {key: None if _missing(value) else value for key, value in row.items()}
         for row in frame.to_dict("records")
     ]
+
+
+def placed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with a ``place`` column, "City (CC)", for tables short of width."""
+    if frame.empty:
+        return frame.assign(place=pd.Series(dtype=object))
+    return frame.assign(place=frame["city"].astype(str) + " (" + frame["country"] + ")")
+
+
+def annex_rows(annex: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the annex's rows for the PDF: place in one cell, milestones as "accepted / all"."""
+    frame = placed(annex)
+    if not frame.empty:
+        frame = frame.assign(
+            milestones_done=frame["accepted"].astype(str) + " / " + frame["milestones"].astype(str)
+        )
+    return records(frame)
 
 
 def _timestamp(as_of: dt.date, status: str, issued_at: dt.datetime | None) -> str:
@@ -139,10 +158,11 @@ def portfolio_html(
         "kpis": data.kpis,
         "by_country": records(data.by_country),
         "by_city": records(data.by_city),
-        "overdue": records(data.overdue),
-        "at_risk": records(data.at_risk),
+        "overdue": records(placed(data.overdue.head(OVERDUE_ROWS))),
+        "overdue_total": len(data.overdue),
+        "at_risk": records(placed(data.at_risk)),
         "indicators": records(data.indicators),
-        "annex": records(data.annex),
+        "annex": annex_rows(data.annex),
         "money_chart": _chart(charts.money_by_country_chart, data.by_country, data.currency),
         "milestone_chart": _chart(charts.milestones_by_country_chart, data.by_country),
     }
