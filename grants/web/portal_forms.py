@@ -68,10 +68,10 @@ def refused(db: Session, error: DomainError, fields: set[str]) -> Refusal:
     db.rollback()
     if isinstance(error, NotFound | NotAllowed):
         raise error
+    if isinstance(error, Stale):
+        return Refusal(status=409, stale=True)  # the page shows the record's current values
     if not isinstance(error, Invalid):
-        stale = isinstance(error, Stale)
-        message = _("Someone else changed this while you were working on it.") if stale else None
-        return Refusal(message=message or error.message, status=409, stale=stale)
+        return Refusal(message=error.message, status=409)
     name = "evidence" if error.field in {"file", "evidence"} else error.field or ""
     message = _sentence(error.reason)
     if error.field == "file":
