@@ -12,7 +12,21 @@ from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.paths import STATIC_DIR
-from grants.web import auth, dashboard, errors, portal, project_list, projects, system
+from grants.web import (
+    auth,
+    budget_forms,
+    dashboard,
+    delivery_forms,
+    errors,
+    organisations,
+    portal,
+    project_forms,
+    project_list,
+    projects,
+    setup,
+    steps,
+    system,
+)
 from grants.web import exchange as web_exchange
 from grants.web import reports as web_reports
 from grants.web.flash import FlashCleanup
@@ -49,9 +63,15 @@ WEB_ROUTERS = [
     system.router,
     auth.router,
     dashboard.router,
-    project_list.router,
-    projects.router,
     portal.router,
+    project_list.router,
+    project_forms.router,  # /projects/new before /projects/{project_id}
+    projects.router,
+    delivery_forms.router,
+    budget_forms.router,
+    steps.router,
+    setup.router,
+    organisations.router,
     web_reports.router,
     web_exchange.router,
 ]
