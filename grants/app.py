@@ -17,6 +17,7 @@ from grants.web import (
     budget_forms,
     dashboard,
     delivery_forms,
+    donor,
     errors,
     organisations,
     portal,
@@ -64,6 +65,7 @@ WEB_ROUTERS = [
     auth.router,
     dashboard.router,
     portal.router,
+    donor.router,
     project_list.router,
     project_forms.router,  # /projects/new before /projects/{project_id}
     projects.router,
