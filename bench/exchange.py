@@ -38,7 +38,11 @@ def _milestone_rows(url: str, each: int) -> list[list[object]]:
     engine = db.make_engine(url)
     rows: list[list[object]] = []
     with db.read_session(engine) as session:
-        projects = session.exec(select(Project).where(Project.status != ProjectStatus.CLOSED)).all()
+        projects = session.exec(
+            select(Project).where(
+                col(Project.status).not_in([ProjectStatus.CLOSED, ProjectStatus.CANCELLED])
+            )
+        ).all()
         for project in projects:
             span = (project.planned_end - project.planned_start).days
             for number in range(7, each + 7):
