@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _data
-from sqlmodel import select
+from sqlmodel import col, select
 
 from grants import db
 from grants.config import Settings
