@@ -25,8 +25,9 @@ from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError
 from grants.web import portal_forms
-from grants.web.deps import CsrfProtected, ReadDB, SignedIn, WriteDB
-from grants.web.portal_forms import Refusal, Uploads, day, done, page, read, refused, version_of
+from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
+from grants.web.forms import Current, Refusal, day, done, page, version_of
+from grants.web.portal_forms import Uploads, read, refused
 
 router = APIRouter()
 router.include_router(portal_forms.router)
@@ -44,6 +45,15 @@ def portal_home(request: Request, principal: SignedIn, db: ReadDB) -> Response:
 # Milestones: submit with evidence files and a note.
 
 
+def _milestone_now(milestone: Milestone) -> Current:
+    """Return what a milestone holds now, for a submission refused after a concurrent edit."""
+    return [
+        (_("Status"), _(milestone.status.value).replace("_", " ")),
+        (_("Due"), milestone.due_date.isoformat()),
+        (_("Evidence required"), milestone.evidence_required),
+    ]
+
+
 def _milestone_page(
     request: Request,
     db: Session,
@@ -53,7 +63,7 @@ def _milestone_page(
     refusal: Refusal | None = None,
 ) -> Response:
     view = views.milestone_view(db, principal, milestone, day(request))
-    keep = posted and refusal and not refusal.stale
+    keep = posted and refusal and refusal.current is None
     return page(
         request,
         "portal/milestone_submit.html",
@@ -67,7 +77,7 @@ def _milestone_page(
 
 @router.get("/milestones/{milestone_id}/submit", response_class=HTMLResponse)
 def milestone_submit_form(
-    request: Request, milestone_id: int, principal: SignedIn, db: ReadDB
+    request: Request, milestone_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Show a milestone, what it needs and why it came back, with the submission form."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
@@ -79,7 +89,7 @@ def milestone_submit_form(
 @router.post("/milestones/{milestone_id}/submit", dependencies=[CsrfProtected])
 def submit_milestone(
     request: Request,
-    milestone_id: int,
+    milestone_id: PathId,
     principal: SignedIn,
     db: WriteDB,
     evidence: Uploads = None,
@@ -99,7 +109,7 @@ def submit_milestone(
             expected_version=version_of(version),
         )
     except DomainError as error:
-        refusal = refused(db, error, {"evidence", "note"})
+        refusal = refused(db, error, {"evidence", "note"}, lambda: _milestone_now(milestone))
         posted = {"note": note, "version": version}
         return _milestone_page(request, db, principal, milestone, posted, refusal)
     message = _("Milestone submitted for review: {title}").format(title=milestone.title)
@@ -129,6 +139,20 @@ class UpdateForm(BaseModel):
         return cls(**{key: str(value) for key, value in saved.items()}, version=str(update.version))
 
 
+def _update_now(update: ProgressUpdate) -> Current:
+    """Return what a progress update holds now, for a save refused after a concurrent edit."""
+    overall = {"on_track": _("On track"), "at_risk": _("At risk"), "off_track": _("Off track")}
+    return [
+        (_("Status"), _(update.status.value)),
+        (_("Period"), _("{start} to {end}").format(start=update.period_start, end=update.period_end)),
+        (_("Overall status"), overall[update.overall_status.value]),
+        (_("Percent complete"), update.percent_complete),
+        (_("Achievements"), update.achievements),
+        (_("Challenges"), update.challenges),
+        (_("Next steps"), update.next_steps),
+    ]
+
+
 def _update_page(
     request: Request,
     db: Session,
@@ -146,7 +170,7 @@ def _update_page(
             if update
             else UpdateForm(period_start=str(start), period_end=str(end))
         )
-    if refusal and refusal.stale and update:
+    if refusal and refusal.current is not None and update:
         form = form.model_copy(update={"version": str(update.version)})
     return page(
         request,
@@ -161,7 +185,7 @@ def _update_page(
 
 @router.get("/projects/{project_id}/updates/new", response_class=HTMLResponse)
 def progress_update_new(
-    request: Request, project_id: int, principal: SignedIn, db: ReadDB
+    request: Request, project_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Show an empty progress update for the period since my organisation's last one."""
     project = scope.get_visible(db, principal, Project, project_id)
@@ -171,7 +195,7 @@ def progress_update_new(
 
 @router.get("/progress-updates/{update_id}/edit", response_class=HTMLResponse)
 def progress_update_edit(
-    request: Request, update_id: int, principal: SignedIn, db: ReadDB
+    request: Request, update_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Show a draft or returned progress update to finish, with the reviewer's reason."""
     update = scope.get_visible(db, principal, ProgressUpdate, update_id)
@@ -208,7 +232,8 @@ def _save_update(
             expected_version=version_of(form.version),
         )
     except DomainError as error:
-        refusal = refused(db, error, {*typed, "evidence"})
+        now = (lambda: _update_now(update)) if update else None
+        refusal = refused(db, error, {*typed, "evidence"}, now)
         return _update_page(request, db, principal, project, update, form, refusal)
     if submit:
         return done(request, f"/projects/{project.id}", _("Progress update submitted for review."))
@@ -219,7 +244,7 @@ def _save_update(
 @router.post("/projects/{project_id}/updates/new", dependencies=[CsrfProtected])
 def start_progress_update(
     request: Request,
-    project_id: int,
+    project_id: PathId,
     principal: SignedIn,
     db: WriteDB,
     form: Annotated[UpdateForm, Form()],
@@ -234,7 +259,7 @@ def start_progress_update(
 @router.post("/progress-updates/{update_id}/edit", dependencies=[CsrfProtected])
 def save_progress_update(
     request: Request,
-    update_id: int,
+    update_id: PathId,
     principal: SignedIn,
     db: WriteDB,
     form: Annotated[UpdateForm, Form()],

@@ -1,90 +1,41 @@
-"""Form handling the partner portal shares, and its expense and indicator value forms.
+"""The partner portal's expense and indicator value forms, and the upload handling it shares.
 
-A refused step writes nothing: the transaction is rolled back before the form is shown again
-with what was typed and a message next to the field.
+Refusals follow ``grants.web.forms``: nothing is written, and the form is shown again with
+what was typed and a message next to the field.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from grants.config import today
 from grants.i18n import _, format_money
 from grants.models import ExpenseCreate, Indicator, IndicatorValueCreate, Project
 from grants.services import attachments, forms, indicators, scope, submissions
 from grants.services import portal_views as views
 from grants.services.access import Principal
-from grants.services.errors import DomainError, Invalid, NotAllowed, NotFound, Stale, TooLarge
-from grants.web import flash
-from grants.web.deps import CsrfProtected, ReadDB, SignedIn, WriteDB, settings_of
-from grants.web.templating import templates
+from grants.services.errors import DomainError, Invalid
+from grants.web import forms as forms_web
+from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
+from grants.web.forms import Current, Refusal, day, done, page
 
 router = APIRouter()
 Uploads = Annotated[list[UploadFile] | None, File()]
 
 
-@dataclass
-class Refusal:
-    """Why a form was refused: a message per field, one for the whole form, a status."""
-
-    fields: dict[str, str] = field(default_factory=dict)
-    message: str | None = None
-    status: int = 422
-    stale: bool = False
-
-    @property
-    def summary(self) -> dict[str, str]:
-        """Return every message, the whole form's first, for the summary above the form."""
-        return ({"form": self.message} if self.message else {}) | self.fields
-
-
-def page(request: Request, template: str, refusal: Refusal | None, **context: Any) -> Response:
-    """Render a portal page; a refused form is answered with the refusal's status."""
-    return templates().TemplateResponse(
-        request,
-        template,
-        {"money": format_money, "refusal": refusal or Refusal(status=200), **context},
-        status_code=refusal.status if refusal else 200,
-    )
-
-
-def _sentence(text: str) -> str:
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def refused(db: Session, error: DomainError, fields: set[str]) -> Refusal:
-    """Undo the request's writes and say what went wrong, next to the field it names.
-
-    Not found and not allowed are no form's business: they become the 404 and 403 pages.
-    """
-    db.rollback()
-    if isinstance(error, NotFound | NotAllowed):
-        raise error
-    if isinstance(error, Stale):
-        return Refusal(status=409, stale=True)  # the page shows the record's current values
-    if not isinstance(error, Invalid):
-        return Refusal(message=error.message, status=409)
-    name = "evidence" if error.field in {"file", "evidence"} else error.field or ""
-    message = _sentence(error.reason)
-    if error.field == "file":
-        message = f"{error.value}: {message}"
-    status = 413 if isinstance(error, TooLarge) else 422
-    if name in fields:
-        return Refusal({name: message}, status=status)
-    return Refusal(message=message, status=status)
-
-
-def version_of(text: str) -> int | None:
-    """Return the version a form was read at, or None when it did not say."""
-    return int(text) if text.strip().isdigit() else None
+def refused(
+    db: Session, error: DomainError, fields: set[str], current: Callable[[], Current] | None = None
+) -> Refusal:
+    """Refuse as every form does; an upload refused names the file at fault."""
+    refusal = forms_web.refused(db, error, fields, current, aliases={"file": "evidence"})
+    if isinstance(error, Invalid) and error.field == "file" and "evidence" in refusal.fields:
+        refusal.fields["evidence"] = f"{error.value}: {refusal.fields['evidence']}"
+    return refusal
 
 
 def read(uploads: list[UploadFile] | None) -> submissions.Files:
@@ -94,18 +45,6 @@ def read(uploads: list[UploadFile] | None) -> submissions.Files:
         for upload in uploads or []
         if upload.filename
     ]
-
-
-def done(request: Request, target: str, message: str) -> Response:
-    """Send the browser on after a successful POST, with ``message`` shown on the next page."""
-    response = RedirectResponse(target, status_code=303)
-    flash.add(request, response, message)
-    return response
-
-
-def day(request: Request) -> dt.date:
-    """Return the date the application treats as today."""
-    return today(settings_of(request))
 
 
 # Expenses against a budget line.
@@ -137,7 +76,7 @@ def _expense_page(
 
 @router.get("/projects/{project_id}/expenses/new", response_class=HTMLResponse)
 def expense_new(
-    request: Request, project_id: int, principal: SignedIn, db: ReadDB, line: int | None = None
+    request: Request, project_id: PathId, principal: SignedIn, db: ReadDB, line: int | None = None
 ) -> Response:
     """Show the expense form with each budget line's remaining amount."""
     project = scope.get_visible(db, principal, Project, project_id)
@@ -151,7 +90,7 @@ def expense_new(
 @router.post("/projects/{project_id}/expenses/new", dependencies=[CsrfProtected])
 def record_expense(
     request: Request,
-    project_id: int,
+    project_id: PathId,
     principal: SignedIn,
     db: WriteDB,
     form: Annotated[ExpenseForm, Form()],
@@ -208,7 +147,7 @@ def _value_page(
 
 @router.get("/indicators/{indicator_id}/values/new", response_class=HTMLResponse)
 def indicator_value_new(
-    request: Request, indicator_id: int, principal: SignedIn, db: ReadDB
+    request: Request, indicator_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Show an indicator, the values reported so far and the form for the next period."""
     indicator = scope.get_visible(db, principal, Indicator, indicator_id)
@@ -219,7 +158,7 @@ def indicator_value_new(
 @router.post("/indicators/{indicator_id}/values/new", dependencies=[CsrfProtected])
 def report_indicator_value(
     request: Request,
-    indicator_id: int,
+    indicator_id: PathId,
     principal: SignedIn,
     db: WriteDB,
     form: Annotated[ValueForm, Form()],
