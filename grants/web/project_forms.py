@@ -23,6 +23,8 @@ from grants.models import (
 )
 from grants.services import projects, scope, search
 from grants.services.access import Principal, require_manager
+from grants.services.errors import NotAllowed
+from grants.web import navigation
 from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
 from grants.web.record_forms import (
     Field,
@@ -80,6 +82,11 @@ def _project_fields(calls: list[Call] | None = None, objectives: Sequence[Any] =
     )
 
 
+def _manager(principal: Principal) -> None:
+    if not navigation.is_manager(principal):
+        raise NotAllowed(_("Only grant managers and administrators may add projects."))
+
+
 def _organisations(db: Session, principal: Principal) -> list[Organisation]:
     """Return the directory of organisations, which grant managers choose partners from."""
     if not (principal.is_admin or principal.manager_org_ids):
@@ -115,6 +122,7 @@ def _new_project_form(db: Session, principal: Principal) -> Form:
 @router.get("/projects/new", response_class=HTMLResponse)
 def project_new_form(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """Show the form for a new draft project."""
+    _manager(principal)
     return show(request, _new_project_form(db, principal))
 
 
