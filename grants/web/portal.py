@@ -142,9 +142,10 @@ class UpdateForm(BaseModel):
 def _update_now(update: ProgressUpdate) -> Current:
     """Return what a progress update holds now, for a save refused after a concurrent edit."""
     overall = {"on_track": _("On track"), "at_risk": _("At risk"), "off_track": _("Off track")}
+    period = _("{start} to {end}").format(start=update.period_start, end=update.period_end)
     return [
         (_("Status"), _(update.status.value)),
-        (_("Period"), _("{start} to {end}").format(start=update.period_start, end=update.period_end)),
+        (_("Period"), period),
         (_("Overall status"), overall[update.overall_status.value]),
         (_("Percent complete"), update.percent_complete),
         (_("Achievements"), update.achievements),
