@@ -41,10 +41,12 @@ class PartnerProject:
 
     @property
     def leads(self) -> bool:
+        """Whether one of my organisations is the project's lead grantee."""
         return PartnerRole.LEAD in self.roles.values()
 
     @property
     def reporting(self) -> bool:
+        """Whether partners may report on the project now (active or finalising)."""
         return self.project.status in REPORTING_OPEN
 
 
@@ -159,6 +161,7 @@ def _may_submit(principal: Principal, mine: PartnerProject, responsible: int | N
 def _milestones_due(
     session: Session, principal: Principal, mine: dict[int, PartnerProject], today: dt.date
 ) -> list[DueItem]:
+    """Return the milestones my organisations answer for: overdue, due soon or returned."""
     horizon = today + dt.timedelta(days=WINDOW_DAYS)
     rows = session.exec(
         select(Milestone)
@@ -199,7 +202,7 @@ def _milestones_due(
 def _updates_open(
     session: Session, principal: Principal, mine: dict[int, PartnerProject], today: dt.date
 ) -> list[DueItem]:
-    """Return my organisations' drafts and returned updates, and the updates now due."""
+    """Return my organisations' draft and returned progress updates."""
     rows = session.exec(
         select(ProgressUpdate)
         .where(col(ProgressUpdate.project_id).in_(list(mine)))
@@ -216,34 +219,39 @@ def _updates_open(
                 target_id=update.id,
                 project=project.project,
                 title="",
-                period=(update.period_start, update.period_end),
                 status=update.status.value,
                 due_on=due or update.period_end,
                 days_late=max(0, (today - due).days) if due else 0,
                 reason=update.review_note if update.status == ReviewStatus.RETURNED else None,
                 may_act=update.organisation_id in principal.editor_org_ids and project.reporting,
-            )
-        )
-    started = {item.project.id for item in items}
-    horizon = today + dt.timedelta(days=WINDOW_DAYS)
-    for project in mine.values():
-        due = project.next_update_due
-        if due is None or due > horizon or project.project.id in started:
-            continue
-        items.append(
-            DueItem(
-                kind="update_due",
-                target_id=project.project.id,
-                project=project.project,
-                title=project.project.title,
-                status="due",
-                due_on=due,
-                days_late=max(0, (today - due).days),
-                reason=None,
-                may_act=project.may_edit,
+                period=(update.period_start, update.period_end),
             )
         )
     return items
+
+
+def _updates_due(
+    mine: dict[int, PartnerProject], started: set[int], today: dt.date
+) -> list[DueItem]:
+    """Return the progress updates due soon on projects I lead where none is under way."""
+    horizon = today + dt.timedelta(days=WINDOW_DAYS)
+    return [
+        DueItem(
+            kind="update_due",
+            target_id=project.project.id,
+            project=project.project,
+            title=project.project.title,
+            status="due",
+            due_on=project.next_update_due,
+            days_late=max(0, (today - project.next_update_due).days),
+            reason=None,
+            may_act=project.may_edit,
+        )
+        for project in mine.values()
+        if project.next_update_due is not None
+        and project.next_update_due <= horizon
+        and project.project.id not in started
+    ]
 
 
 def due_items(
@@ -258,5 +266,6 @@ def due_items(
     if not mine:
         return []
     items = _milestones_due(session, principal, mine, today)
-    items += _updates_open(session, principal, mine, today)
+    updates = _updates_open(session, principal, mine, today)
+    items += updates + _updates_due(mine, {item.project.id for item in updates}, today)
     return sorted(items, key=lambda item: (item.urgency, item.project.reference))

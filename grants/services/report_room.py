@@ -55,14 +55,17 @@ class Totals:
 
     @property
     def pct_disbursed(self) -> Decimal:
+        """The share of the awards paid out, in percent."""
         return percent(self.disbursed, self.awarded)
 
     @property
     def pct_spent(self) -> Decimal:
+        """The share of the awards spent, in percent."""
         return percent(self.spent, self.awarded)
 
     @property
     def pct_milestones_accepted(self) -> Decimal:
+        """The share of milestones accepted, in percent."""
         return percent(self.milestones_accepted, self.milestones)
 
 
@@ -140,18 +143,10 @@ def _issued(
     return found
 
 
-def report_room(session: Session, principal: Principal, today: dt.date) -> list[ProgrammeRoom]:
-    """Return each programme the principal funds (or manages), with projects and reports."""
-    programmes = list(
-        session.exec(
-            select(Programme)
-            .where(scope.programme_condition(principal, as_partner=False))
-            .order_by(col(Programme.code))
-        ).all()
-    )
-    ids = [programme.id for programme in programmes]
-    if not ids:
-        return []
+def _funders_and_calls(
+    session: Session, ids: list[int]
+) -> tuple[dict[int, list[tuple[Organisation, ProgrammeFunder]]], dict[int, list[Call]]]:
+    """Return the funders (largest contribution first) and the calls of each programme."""
     funders: dict[int, list[tuple[Organisation, ProgrammeFunder]]] = defaultdict(list)
     for organisation, funder in session.exec(
         select(Organisation, ProgrammeFunder)
@@ -165,6 +160,22 @@ def report_room(session: Session, principal: Principal, today: dt.date) -> list[
         select(Call).where(col(Call.programme_id).in_(ids)).order_by(col(Call.opens_on))
     ):
         calls[call.programme_id].append(call)
+    return funders, calls
+
+
+def report_room(session: Session, principal: Principal, today: dt.date) -> list[ProgrammeRoom]:
+    """Return each programme the principal funds (or manages), with projects and reports."""
+    programmes = list(
+        session.exec(
+            select(Programme)
+            .where(scope.programme_condition(principal, as_partner=False))
+            .order_by(col(Programme.code))
+        ).all()
+    )
+    ids = [programme.id for programme in programmes]
+    if not ids:
+        return []
+    funders, calls = _funders_and_calls(session, ids)
     projects = _projects_by_programme(session, principal, ids, today)
     labels: Labels = {(ReportScope.PROGRAMME, p.id): p.code for p in programmes}
     labels |= {(ReportScope.CALL, c.id): c.code for found in calls.values() for c in found}
