@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -15,6 +16,18 @@ from grants.i18n import _
 
 M = TypeVar("M", bound=BaseModel)
 Errors = dict[str, str]
+# The control characters XML 1.0 cannot hold (all but tab, line feed and carriage return):
+# PostgreSQL refuses NUL, and a report's workbook cannot hold the others.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def text_problem(text: str, max_length: int) -> str | None:
+    """Return what is wrong with free text a person typed, or None when it may be stored."""
+    if CONTROL_CHARACTERS.search(text):
+        return _("Remove the invisible control characters from this text.")
+    if len(text) > max_length:
+        return _("Use at most {n} characters.").format(n=max_length)
+    return None
 
 
 def parse_amount(text: str) -> Decimal:
@@ -83,6 +96,9 @@ def checked(
     errors: Errors = {}
     for key, text in raw.items():
         value = text.strip()
+        if CONTROL_CHARACTERS.search(value):
+            errors[key] = _("Remove the invisible control characters from this text.")
+            continue
         if not value:
             if model.model_fields.get(key) and model.model_fields[key].annotation is str:
                 data[key] = value

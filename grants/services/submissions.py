@@ -26,7 +26,7 @@ from grants.models import (
     Project,
 )
 from grants.models.base import SCALE
-from grants.services import attachments, budgets, milestones, progress
+from grants.services import attachments, budgets, forms, milestones, progress
 from grants.services.access import Principal, require_partner_editor
 from grants.services.common import get_or_404
 from grants.services.errors import Invalid
@@ -34,6 +34,7 @@ from grants.services.rules import check_version
 from grants.services.workflow import MILESTONE, PROGRESS_UPDATE
 
 Files = list[tuple[str, bytes]]
+NOTE_LENGTH = 4000  # a submission note is kept as the audit trail's reason
 R = TypeVar("R")
 
 
@@ -54,6 +55,8 @@ def _attach_all(
 
     def attach() -> list[Attachment]:
         for filename, content in files:
+            if forms.CONTROL_CHARACTERS.search(filename):
+                raise Invalid("file", repr(filename), _("the file name holds control characters"))
             stored.append(attachments.attach(session, principal, owner, filename, content))
         return stored
 
@@ -85,6 +88,9 @@ def submit_milestone(
     """Attach the evidence files and submit the milestone, the note kept as the reason why."""
     project = project_of(session, milestone)
     require_partner_editor(session, principal, project, milestone.responsible_organisation_id)
+    problem = forms.text_problem(note, NOTE_LENGTH)
+    if problem:
+        raise Invalid("note", note[:50], problem)
     MILESTONE.check("submit", milestone.status)
     check_version(milestone, expected_version)
     stored = _attach_all(session, principal, milestone, files)

@@ -343,6 +343,42 @@ def test_bad_update_input_is_shown_next_to_its_field_and_nothing_is_lost(
     assert count(demo, ProgressUpdate) == before
 
 
+def test_text_with_control_characters_is_refused_not_stored(demo: Demo, browsers: Browsers) -> None:
+    browser = browsers[EDITOR_ZARQA]
+    before = count(demo, ProgressUpdate)
+    typed = {**UPDATE, "achievements": "Held\x00 on time", "action": "save"}
+    update = post(browser, f"/projects/{_zarqa(demo)}/updates/new", typed)
+    assert update.status_code == 422
+    assert "control characters" in error_next_to(update, "achievements")
+    assert count(demo, ProgressUpdate) == before
+    milestone = new_milestone(demo.engine, "ZRQ-WOMEN", "JO-ZARQA")
+    files = [("evidence", ("attendance.csv", CSV, "text/csv"))]
+    note = {"note": "Done\x1b[31m"}
+    submitted = post(browser, f"/milestones/{milestone}/submit", note, files)
+    assert submitted.status_code == 422
+    assert "control characters" in error_next_to(submitted, "note")
+    assert milestone_state(demo.engine, milestone).status == "planned"
+
+
+def test_a_file_name_with_control_characters_is_refused(demo: Demo, browsers: Browsers) -> None:
+    milestone = new_milestone(demo.engine, "ZRQ-WOMEN", "JO-ZARQA")
+    browser = browsers[EDITOR_ZARQA]
+    token = browser.token("/portal").encode()
+    body = b"".join(
+        [
+            b'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token,
+            b'\r\n--B\r\nContent-Disposition: form-data; name="evidence"; '
+            b'filename="list\x00.csv"\r\nContent-Type: text/csv\r\n\r\n' + CSV,
+            b"\r\n--B--\r\n",
+        ]
+    )
+    headers = {"Origin": browser.origin, "Content-Type": "multipart/form-data; boundary=B"}
+    response = browser.http.post(f"/milestones/{milestone}/submit", content=body, headers=headers)
+    assert response.status_code == 422
+    assert "control characters" in error_next_to(response, "evidence")
+    assert _files_of(demo, milestone) == []
+
+
 def test_a_draft_changed_meanwhile_shows_the_saved_values_and_keeps_mine(
     demo: Demo, browsers: Browsers
 ) -> None:
