@@ -13,9 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from grants import i18n
 from grants.i18n import _
+from grants.models.base import SCALE
 
 M = TypeVar("M", bound=BaseModel)
 Errors = dict[str, str]
+MAX_NUMBER = 10**11  # amounts are stored with 15 digits, four of them decimals
 # The control characters XML 1.0 cannot hold (all but tab, line feed and carriage return):
 # PostgreSQL refuses NUL, and a report's workbook cannot hold the others.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -52,6 +54,15 @@ def date_message() -> str:
     return _("Enter a date as YYYY-MM-DD, for example {example}.").format(
         example=dt.date(2026, 3, 31).isoformat()
     )
+
+
+def _number_problem(value: Decimal) -> str | None:
+    """Return why a number cannot be stored exactly (four decimals, 15 digits), or None."""
+    if value.as_tuple().exponent < -SCALE:  # type: ignore[operator]
+        return _("Use at most {n} decimal places.").format(n=SCALE)
+    if abs(value) >= MAX_NUMBER:
+        return _("Enter a number below {limit}.").format(limit=f"{MAX_NUMBER:,}")
+    return None
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -109,7 +120,11 @@ def checked(
             except ValueError:
                 errors[key] = amount_message()
                 continue
-            if key in amount_fields and data[key] < 0:
+            problem = _number_problem(data[key])
+            if problem:
+                errors[key] = problem
+                del data[key]
+            elif key in amount_fields and data[key] < 0:
                 errors[key] = _("Enter an amount of zero or more.")
             continue
         data[key] = value

@@ -142,6 +142,9 @@ def record_expense(
     session: Session, principal: Principal, project: Project, data: ExpenseCreate, today: dt.date
 ) -> Expense:
     """Record an expense whose amount the project's currency can hold; return it."""
+    lines = {line.id for line in budgets.budget_lines_of(session, project)}
+    if data.budget_line_id not in lines:
+        raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))
     places = min(get_currency_precision(project.currency), SCALE)
     if data.amount != data.amount.quantize(Decimal(1).scaleb(-places)):
         raise Invalid(

@@ -478,8 +478,20 @@ def test_record_an_expense(demo: Demo, browsers: Browsers) -> None:
         ({"spent_on": ""}, "spent_on", "Fill in this field"),
         ({"description": " "}, "description", "Fill in this field"),
         ({"budget_line_id": ""}, "budget_line_id", "Fill in this field"),
+        ({"budget_line_id": "99999999999"}, "budget_line_id", "not a budget line"),
+        ({"amount": "123456789012345"}, "amount", "below 100,000,000,000"),
     ],
-    ids=["not a number", "negative", "cents", "future", "no date", "no description", "no line"],
+    ids=[
+        "not a number",
+        "negative",
+        "cents",
+        "future",
+        "no date",
+        "no description",
+        "no line",
+        "no such line",
+        "too large",
+    ],
 )
 def test_bad_expense_input_is_shown_next_to_its_field(
     demo: Demo, browsers: Browsers, changes: dict[str, str], field: str, message: str
@@ -545,8 +557,9 @@ def test_report_an_indicator_value(demo: Demo, browsers: Browsers) -> None:
         ({"value": "many"}, "value", "Enter an amount"),
         ({"period_end": "2026-04-01"}, "period_end", "must not be before the start"),
         ({"period_end": "2026-05-19"}, "period_end", "already reported"),
+        ({"value": "1.123456"}, "value", "at most 4 decimal places"),
     ],
-    ids=["not a number", "end before start", "period already reported"],
+    ids=["not a number", "end before start", "period already reported", "too precise"],
 )
 def test_bad_indicator_input_is_shown_next_to_its_field(
     demo: Demo, browsers: Browsers, changes: dict[str, str], field: str, message: str
