@@ -19,6 +19,7 @@ from grants.models import (
     ProgressUpdate,
     ProgressUpdateCreate,
     Project,
+    ReviewStatus,
 )
 from grants.services import forms, portal, scope, submissions
 from grants.services import portal_views as views
@@ -238,7 +239,11 @@ def _save_update(
         return _update_page(request, db, principal, project, update, form, refusal)
     if submit:
         return done(request, f"/projects/{project.id}", _("Progress update submitted for review."))
-    message = _("Draft saved. It stays with your organisation until you submit it.")
+    message = (
+        _("Draft saved. It stays with your organisation until you submit it.")
+        if saved.status == ReviewStatus.DRAFT
+        else _("Changes saved. Submit the update again when it is ready for review.")
+    )
     return done(request, f"/progress-updates/{saved.id}/edit", message)
 
 
