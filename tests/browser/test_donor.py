@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     Server,
     check_accessibility,
     has_horizontal_scroll,
+    screenshot,
     sign_in,
 )
 
@@ -50,6 +51,7 @@ def test_open_the_report_room_and_download_an_issued_report(
     assert page.get_by_role("heading", name="Mediterranean City-to-City Migration").is_visible()
     assert not has_horizontal_scroll(page)
     check_accessibility(page)
+    screenshot(page, "donor-phone")
     with page.expect_download() as download:
         page.get_by_role("link", name=name).click()
     saved = tmp_path / download.value.suggested_filename

@@ -11,6 +11,7 @@ from tests.browser.conftest import (
     Server,
     check_accessibility,
     has_horizontal_scroll,
+    screenshot,
     sign_in,
 )
 
@@ -25,6 +26,7 @@ def test_submit_a_milestone_with_a_file_from_the_phone(
     page.goto(live_server.path("/portal"))
     assert not has_horizontal_scroll(page)
     check_accessibility(page)
+    screenshot(page, "portal-phone")
     due = page.locator("article.due-item", has_text="days late").first
     title = due.locator("h3").inner_text()
     due.get_by_role("button", name="Submit with evidence").click()
