@@ -48,7 +48,8 @@ DONOR_CH = "donor.ch@example.org"
 
 
 def text_of(response: Any) -> str:
-    return " ".join(lxml.html.fromstring(response.text).text_content().split())
+    """Return the page's text as a person reads it: one space between words and elements."""
+    return " ".join(" ".join(lxml.html.fromstring(response.text).itertext()).split())
 
 
 def links_of(response: Any) -> list[str]:
@@ -129,8 +130,8 @@ def test_the_room_shows_each_funded_programme_with_its_funders_and_key_figures(
     assert "European Union, DG Neighbourhood and Enlargement Negotiations (€5,550,000.00)" in text
     assert "Swiss Agency for Development and Cooperation (€300,000.00)" in text
     assert f"{count} projects" in text
-    assert f"{_money(awarded)} awarded" in text
-    assert f"{_money(paid)} disbursed" in text
+    assert f"Awarded {_money(awarded)}" in text
+    assert f"Disbursed {_money(paid)}" in text
     assert outside.reference not in text
 
 
