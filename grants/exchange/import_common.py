@@ -111,6 +111,18 @@ class SheetImporter:
         references = [row["project_reference"] for row in rows if "project_reference" in row]
         self.refs.load_projects(references)
 
+    def check(self, values: dict[str, Any]) -> Outcome | None:
+        """Return the outcome of a row that needs no write of its own, or None.
+
+        A row whose outcome is returned changes nothing, or is checked here by the services'
+        rules and written by ``write`` with the sheet's other such rows; None sends the row
+        to ``apply``, in a savepoint of its own.
+        """
+        return None
+
     def apply(self, values: dict[str, Any]) -> Outcome:  # pragma: no cover - abstract
         """Create or update the row's record through the services; return what changed."""
         raise NotImplementedError
+
+    def write(self) -> None:
+        """Write the rows ``check`` accepted, together, once every row of the sheet is checked."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from grants.exchange import milestone_batch
 from grants.exchange.import_common import (
     Outcome,
     SheetImporter,
@@ -16,7 +17,13 @@ from grants.exchange.import_common import (
     raise_if,
     shown,
 )
-from grants.exchange.import_rows import RowInvalid, RowProblem, fixed_after_creation, validate
+from grants.exchange.import_rows import (
+    RowInvalid,
+    RowProblem,
+    chunks,
+    fixed_after_creation,
+    validate,
+)
 from grants.i18n import _
 from grants.models import (
     BudgetLine,
@@ -75,7 +82,11 @@ class _Numbered(SheetImporter):
 
 
 class MilestoneImporter(_Numbered):
-    """Milestones by project and number: added at the end, or their plan updated."""
+    """Milestones by project and number: added at the end, or their plan updated.
+
+    New milestones are checked as each row comes and added together once the sheet is
+    checked (``milestone_batch``); a changed one goes through ``update_milestone``.
+    """
 
     model = Milestone
     columns = {
@@ -84,9 +95,16 @@ class MilestoneImporter(_Numbered):
         "position": "number",
     }
 
-    def apply(self, values: dict[str, Any]) -> Outcome:
+    def preload(self, rows: list[dict[str, Any]]) -> None:
+        super().preload(rows)
+        wanted = {row["project_reference"] for row in rows}
+        projects = [p for reference, p in self.refs.projects.items() if reference in wanted]
+        self.rules = milestone_batch.NewMilestoneRules(self.session, self.principal, projects)
+        self.new: list[tuple[Project, MilestoneCreate]] = []
+
+    def _given(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Return the row's fields, its responsible organisation's ref turned into an id."""
         problems: list[RowProblem] = []
-        project = self._project(values)
         data = given(values, {f: f for f in MILESTONE_FIELDS}, ["description", "evidence_required"])
         if "responsible_organisation" in values:
             ref = values["responsible_organisation"]
@@ -97,19 +115,30 @@ class MilestoneImporter(_Numbered):
             )
             data["responsible_organisation_id"] = found.id if found else None
         raise_if(problems)
+        return data
+
+    def check(self, values: dict[str, Any]) -> Outcome | None:
+        project = self._project(values)
+        data = self._given(values)
         existing = self.rows.get((project.id, values["number"]))
-        if existing is None:
-            _next_number("number", values["number"], self.last.get(project.id, 0))
-            create = validate(MilestoneCreate, data, self.columns)
-            milestone = milestones.add_milestone(self.session, self.principal, project, create)
-            self.remember(milestone)
-            return "create", described_changes(
-                None, {k: v for k, v in data.items() if v not in (None, "")}, self.columns
-            )
+        if existing is not None:
+            merged = validate(MilestoneCreate, {**existing.model_dump(), **data}, self.columns)
+            return None if differences(existing, merged, list(data)) else ("unchanged", {})
+        _next_number("number", values["number"], self.last.get(project.id, 0))
+        create = validate(MilestoneCreate, data, self.columns)
+        self.rules.check(project, create)
+        self.new.append((project, create))
+        self.last[project.id] = values["number"]
+        return "create", described_changes(
+            None, {k: v for k, v in data.items() if v not in (None, "")}, self.columns
+        )
+
+    def apply(self, values: dict[str, Any]) -> Outcome:
+        project = self._project(values)
+        data = self._given(values)
+        existing = self.rows[project.id, values["number"]]
         merged = validate(MilestoneCreate, {**existing.model_dump(), **data}, self.columns)
         changes = differences(existing, merged, list(data))
-        if not changes:
-            return "unchanged", {}
         described = described_changes(existing, changes, self.columns)
         if "responsible_organisation_id" in changes:
             names = {org.id: ref for ref, org in self.refs.organisations.items()}
@@ -121,6 +150,11 @@ class MilestoneImporter(_Numbered):
             self.session, self.principal, existing, MilestoneUpdate(**changes)
         )
         return "update", described
+
+    def write(self) -> None:
+        for batch in chunks(self.new):
+            milestone_batch.add_milestones(self.session, self.principal, batch)
+        self.new = []
 
 
 class TrancheImporter(_Numbered):

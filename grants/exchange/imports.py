@@ -11,7 +11,6 @@ one transaction that is kept only when no row was refused (and never on a dry ru
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,6 +18,7 @@ from sqlmodel import Session
 
 from grants.audit import REASON_KEY
 from grants.exchange import import_sheets
+from grants.exchange.import_common import SheetImporter
 from grants.exchange.import_rows import RowInvalid, RowRefs
 from grants.exchange.layout import IMPORT_SHEETS, Sheet
 from grants.exchange.values import CellError, read_cell
@@ -154,7 +154,8 @@ def _import_sheet(session: Session, refs: RowRefs, raw: RawSheet, result: Import
         parsed.append((number, values))
     handler.preload([values for _number, values in parsed])
     for number, values in sorted(parsed, key=lambda item: _sort_key(sheet, item[1])):
-        _apply_row(session, raw, number, values, handler.apply, result)
+        _import_row(session, raw, number, values, handler, result)
+    handler.write()
 
 
 def _sort_key(sheet: Sheet, values: dict[str, Any]) -> tuple[str, ...]:
@@ -185,19 +186,21 @@ def _read_row(
     return None if problems else values
 
 
-def _apply_row(
+def _import_row(
     session: Session,
     raw: RawSheet,
     number: int,
     values: dict[str, Any],
-    apply: Callable[[dict[str, Any]], tuple[Action, dict[str, tuple[Any, Any]]]],
+    handler: SheetImporter,
     result: ImportResult,
 ) -> None:
-    """Apply one row in a savepoint; a refusal rolls the row back and is recorded."""
+    """Check one row, and apply it in a savepoint unless the sheet writes it later."""
     key = " / ".join(str(values[name]) for name in raw.sheet.keys)
     try:
-        with session.begin_nested():
-            action, changes = apply(values)
+        outcome = handler.check(values)
+        if outcome is None:
+            with session.begin_nested():
+                outcome = handler.apply(values)
     except RowInvalid as error:
         result.problems.extend(
             Problem(raw.source, number, column, value, reason)
@@ -207,6 +210,7 @@ def _apply_row(
     except DomainError as error:
         result.problems.append(_problem(raw, number, values, error))
         return
+    action, changes = outcome
     result.changes.append(RowChange(raw.sheet.name, number, key, action, changes))
 
 

@@ -5,62 +5,26 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from sqlalchemy import func
 from sqlmodel import Session, select
 
-from grants import db
 from grants.exchange import exports, imports, workbook
 from grants.exchange.tables import csv_bytes, workbook_bytes
 from grants.models import AuditEvent, Milestone, Organisation, Project
-from grants.services import users
-from grants.services.access import Principal, principal_for
 from grants.services.errors import NotAllowed
+from tests.exchange.helpers import MILESTONE_HEADER, count, exported, run_import, xlsx
 from tests.security.conftest import Demo
 from tests.security.helpers import DONOR, MANAGER
 
-MILESTONE_HEADER = ["project_reference", "number", "title", "due_date", "responsible_organisation"]
-
-
-def _principal(demo: Demo, email: str) -> Principal:
-    with db.read_session(demo.engine) as session:
-        return principal_for(session, users.user_by_email(session, email))
-
-
-def _run(
-    demo: Demo, book: workbook.Workbook, *, dry_run: bool, who: str = MANAGER
-) -> imports.ImportResult:
-    principal = _principal(demo, who)
-    with db.write_session(demo.engine) as session:
-        return imports.import_workbook(
-            session, principal, book, dry_run=dry_run, source="test.xlsx"
-        )
-
-
-def _xlsx(sheets: dict[str, tuple[list[str], list[list[Any]]]]) -> workbook.Workbook:
-    return workbook.read_upload("test.xlsx", workbook_bytes(sheets))
-
-
-def _count(demo: Demo, model: Any) -> int:
-    with Session(demo.engine) as session:
-        return session.exec(select(func.count()).select_from(model)).one()
-
-
-def _exported(demo: Demo, who: str = MANAGER) -> dict[str, exports.Table]:
-    principal = _principal(demo, who)
-    with db.read_session(demo.engine) as session:
-        return exports.export_tables(session, principal)
-
 
 def test_an_exported_workbook_and_csv_zip_import_back_unchanged(demo: Demo) -> None:
-    tables = _exported(demo)
+    tables = exported(demo)
     for name, content in (
         ("all.xlsx", exports.tables_xlsx(tables)),
         ("all.zip", exports.tables_csv_zip(tables)),
     ):
-        result = _run(demo, workbook.read_upload(name, content), dry_run=True)
+        result = run_import(demo, workbook.read_upload(name, content), dry_run=True)
         assert result.problems == []
         assert {c.action for c in result.changes} == {"unchanged"}
         assert result.counts()["milestones"]["unchanged"] == len(tables["milestones"].rows)
@@ -68,8 +32,8 @@ def test_an_exported_workbook_and_csv_zip_import_back_unchanged(demo: Demo) -> N
 
 
 def test_every_problem_is_named_and_nothing_is_written(demo: Demo) -> None:
-    events, organisations = _count(demo, AuditEvent), _count(demo, Organisation)
-    book = _xlsx(
+    events, organisations = count(demo, AuditEvent), count(demo, Organisation)
+    book = xlsx(
         {
             "organisations": (
                 ["ref", "name", "kind", "country"],
@@ -89,7 +53,7 @@ def test_every_problem_is_named_and_nothing_is_written(demo: Demo) -> None:
         }
     )
     with pytest.raises(imports.ImportRefused) as refused:
-        _run(demo, book, dry_run=False)
+        run_import(demo, book, dry_run=False)
     found = {(p.sheet, p.row, p.column) for p in refused.value.result.problems}
     assert {
         ("organisations", 3, "name"),
@@ -104,13 +68,13 @@ def test_every_problem_is_named_and_nothing_is_written(demo: Demo) -> None:
     )
     text = str(next(p for p in refused.value.result.problems if p.column == "kind"))
     assert text.startswith("sheet organisations, row 3, column kind:")
-    assert (_count(demo, AuditEvent), _count(demo, Organisation)) == (events, organisations)
+    assert (count(demo, AuditEvent), count(demo, Organisation)) == (events, organisations)
 
 
 def test_a_changed_row_updates_through_the_services_and_a_second_import_changes_nothing(
     demo: Demo,
 ) -> None:
-    tables = _exported(demo)
+    tables = exported(demo)
     milestones = tables["milestones"]
     index = next(
         i
@@ -126,12 +90,12 @@ def test_a_changed_row_updates_through_the_services_and_a_second_import_changes_
             [["TN-NEW-CSO", "Nouvelle association (fictional)", "cso", "tn", "Sfax"]],
         ),
     }
-    preview = _run(demo, _xlsx(sheets), dry_run=True)
+    preview = run_import(demo, xlsx(sheets), dry_run=True)
     assert preview.counts()["milestones"] == {"create": 0, "update": 1, "unchanged": len(rows) - 1}
     change = next(c for c in preview.changes if c.action == "update")
     assert change.changes == {"title": (milestones.rows[index][2], "Renamed by the import")}
     assert preview.counts()["organisations"]["create"] == 1
-    applied = _run(demo, _xlsx(sheets), dry_run=False)
+    applied = run_import(demo, xlsx(sheets), dry_run=False)
     assert applied.applied
     assert applied.fingerprint() == preview.fingerprint()
     with Session(demo.engine) as session:
@@ -155,7 +119,7 @@ def test_a_changed_row_updates_through_the_services_and_a_second_import_changes_
         assert event.actor_label == MANAGER
         assert event.reason == "Imported from test.xlsx"
         assert event.changes["title"]["after"] == "Renamed by the import"
-    again = _run(demo, _xlsx(sheets), dry_run=False)
+    again = run_import(demo, xlsx(sheets), dry_run=False)
     assert {c.action for c in again.changes} == {"unchanged"}
 
 
@@ -216,11 +180,11 @@ def test_new_projects_and_their_plan_are_created_in_one_import(demo: Demo) -> No
             [["IMP-NEW-1", "B1", "Staff", "Coordinator", "30000"]],
         ),
     }
-    result = _run(demo, _xlsx(sheets), dry_run=False)
+    result = run_import(demo, xlsx(sheets), dry_run=False)
     assert result.counts()["partners"] == {"create": 1, "update": 0, "unchanged": 1}
     assert result.counts()["milestones"]["create"] == 2
     assert result.counts()["tranches"]["create"] == 2
-    tables = _exported(demo)
+    tables = exported(demo)
     project = next(row for row in tables["projects"].rows if row[0] == "IMP-NEW-1")
     assert project[7] == Decimal("30000.0000")
     assert project[11] == "A; B"
@@ -230,7 +194,7 @@ def test_new_projects_and_their_plan_are_created_in_one_import(demo: Demo) -> No
 
 def test_only_managers_and_administrators_may_import(demo: Demo) -> None:
     with pytest.raises(NotAllowed):
-        _run(demo, _xlsx({"organisations": (["ref"], [])}), dry_run=True, who=DONOR)
+        run_import(demo, xlsx({"organisations": (["ref"], [])}), dry_run=True, who=DONOR)
 
 
 def test_csv_files_in_other_encodings_separators_and_forms(demo: Demo) -> None:
@@ -244,7 +208,7 @@ def test_csv_files_in_other_encodings_separators_and_forms(demo: Demo) -> None:
         text.encode("cp1252"),
         codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
     ):
-        result = _run(demo, workbook.read_upload("organisations.csv", content), dry_run=True)
+        result = run_import(demo, workbook.read_upload("organisations.csv", content), dry_run=True)
         assert result.problems == []
         assert result.changes[0].changes["name"] == (None, "Société Générale des Eaux (fictional)")
     assert any(
@@ -252,7 +216,7 @@ def test_csv_files_in_other_encodings_separators_and_forms(demo: Demo) -> None:
         for note in workbook.read_upload("organisations.csv", text.encode("cp1252")).notes
     )
     escaped = csv_bytes(["ref", "name", "kind"], [["CSV-ORG-2", "=cmd|' /C calc'!A0", "other"]])
-    result = _run(demo, workbook.read_upload("organisations.csv", escaped), dry_run=True)
+    result = run_import(demo, workbook.read_upload("organisations.csv", escaped), dry_run=True)
     assert result.changes[0].changes["name"] == (None, "=cmd|' /C calc'!A0")
 
 

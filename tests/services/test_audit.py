@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 import grants.services
 from grants.audit import MissingActor
+from grants.exchange import milestone_batch
 from grants.models import (
     AuditEvent,
     BudgetLineCreate,
@@ -354,6 +355,12 @@ def _add_milestone(s: Session, actor: Principal) -> str:
     return "milestone"
 
 
+def _add_milestones(s: Session, actor: Principal) -> str:
+    data = MilestoneCreate(title="Closing event", due_date=dt.date(2026, 11, 30))
+    milestone_batch.add_milestones(s, actor, [(f.project(s), data)])
+    return "milestone"
+
+
 def _update_milestone(s: Session, actor: Principal) -> str:
     milestone = f.milestone_in(s, MilestoneStatus.PLANNED)
     milestones.update_milestone(s, actor, milestone, MilestoneUpdate(description="More detail"))
@@ -572,6 +579,7 @@ SCENARIOS: dict[str, Scenario] = {
     "grants.services.indicators.add_indicator": _add_indicator,
     "grants.services.indicators.report_value": _report_value,
     "grants.services.milestones.add_milestone": _add_milestone,
+    "grants.exchange.milestone_batch.add_milestones": _add_milestones,
     "grants.services.milestones.advance_milestone": _advance_milestone,
     "grants.services.milestones.replan_milestone": _replan_milestone_by,
     "grants.services.milestones.update_milestone": _update_milestone,
