@@ -25,7 +25,6 @@ from grants.models import (
 )
 from grants.services.access import SYSTEM
 from reports import archive
-from tests.security import conftest as shared
 from tests.security.conftest import Browsers, Demo
 from tests.security.helpers import (
     DONOR,
@@ -36,13 +35,6 @@ from tests.security.helpers import (
     new_milestone,
     project_id,
 )
-
-# The security tests' demo copies, one per module and engine (fixtures, found by name).
-app = shared.app
-attachment_folder = shared.attachment_folder
-browsers = shared.browsers
-demo = shared.demo
-demo_templates = shared.demo_templates
 
 DONOR_CH = "donor.ch@example.org"
 

@@ -26,7 +26,6 @@ from grants.models import (
 )
 from grants.services import milestones
 from grants.services.access import SYSTEM
-from tests.security import conftest as shared
 from tests.security.conftest import Browsers, Demo
 from tests.security.helpers import (
     CSV,
@@ -41,13 +40,6 @@ from tests.security.helpers import (
     new_milestone,
     project_id,
 )
-
-# The security tests' demo copies, one per module and engine (fixtures, found by name).
-app = shared.app
-attachment_folder = shared.attachment_folder
-browsers = shared.browsers
-demo = shared.demo
-demo_templates = shared.demo_templates
 
 SAIDA = "editor.lb-saida@example.org"  # lead of SDA-CEDAR: a returned milestone and update
 OUJDA = "editor.ma-oujda@example.org"  # lead of OUJ-ORIENTAL, whose draft update it holds
