@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "grants_write"
+# The transaction-level advisory lock every PostgreSQL write session takes first ("grants").
+WRITERS_LOCK = 0x6772616E7473
 
 
 def normalise_url(url: str) -> str:
@@ -36,7 +38,23 @@ def make_engine(url: str | None = None, settings: Settings | None = None) -> Eng
     url = normalise_url(url or settings.database_url)
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url, settings)
-    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=10)
+    return _postgresql_engine(url, settings)
+
+
+def _postgresql_engine(url: str, settings: Settings) -> Engine:
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=10
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # Writers queue up, as SQLite's BEGIN IMMEDIATE makes them: the audit trail's event
+        # ids then become visible in increasing order, so "events after id N" (the caches'
+        # high-water mark) never misses a transaction that committed after a later one.
+        if conn.get_execution_options().get(WRITE_OPTION, False):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITERS_LOCK})")
+
+    return engine
 
 
 def autocommit_engine(engine: Engine) -> Engine:
