@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from grants.models import (
     Call,
-    Expense,
     Milestone,
     MilestoneStatus,
     Organisation,
@@ -27,9 +26,8 @@ from grants.models import (
     ProjectStatus,
     ReviewStatus,
     Tranche,
-    TrancheStatus,
 )
-from grants.services import facts, tranches
+from grants.services import facts, snapshot, tranches
 from grants.services.access import Principal
 
 DUE_SOON_DAYS = 30
@@ -198,49 +196,47 @@ def releasable_tranches(
     return _rows(session, query, limit)
 
 
-def projects_at_risk(session: Session, principal: Principal, today: dt.date) -> list[facts.AtRisk]:
+def managed_calls(session: Session, principal: Principal) -> set[int] | None:
+    """Return the calls of the programmes the principal manages (None: every call)."""
+    if principal.is_admin:
+        return None
+    query = (
+        select(Call.id)
+        .join(Programme, col(Programme.id) == col(Call.programme_id))
+        .where(col(Programme.managing_organisation_id).in_(principal.manager_org_ids))
+    )
+    return {int(call_id) for call_id in session.exec(query).all() if call_id is not None}
+
+
+def managed_facts(
+    session: Session, principal: Principal, today: dt.date
+) -> list[snapshot.ProjectFacts]:
+    """Return the figures and risks of every project the principal manages, by reference."""
+    calls = managed_calls(session, principal)
+    known = snapshot.current(session, today).of()
+    return [found for found in known if calls is None or found.call_id in calls]
+
+
+def projects_at_risk(
+    session: Session, principal: Principal, today: dt.date
+) -> list[snapshot.ProjectFacts]:
     """Return the managed projects at risk, by reference, each with its reasons."""
-    ids = None
-    if not principal.is_admin:
-        ids = list(session.exec(select(Project.id).where(managed_condition(principal))).all())
-    return facts.at_risk_projects(session, today, ids)
+    return [found for found in managed_facts(session, principal, today) if found.reasons]
 
 
-def _by_currency(session: Session, query: Any) -> dict[str, Decimal]:
-    return {currency: Decimal(total or 0) for currency, total in session.execute(query)}
+def scope_key(principal: Principal) -> tuple[bool, tuple[int, ...]]:
+    """Return what the dashboard's answers depend on of the principal: whose projects."""
+    return principal.is_admin, tuple(sorted(principal.manager_org_ids))
 
 
-def key_figures(session: Session, principal: Principal) -> KeyFigures:
+def key_figures(session: Session, principal: Principal, today: dt.date) -> KeyFigures:
     """Return how many projects there are, how many are active, and the money by currency."""
-    managed = managed_condition(principal)
-    counts = session.execute(
-        sa_select(col(Project.status), func.count()).where(managed).group_by(col(Project.status))
-    ).all()
-    by_status = {ProjectStatus(status): int(n) for status, n in counts}
-    awarded = _by_currency(
-        session,
-        sa_select(col(Project.currency), func.sum(col(Project.awarded_amount)))
-        .where(managed, col(Project.status).in_(AWARDED_STATES))
-        .group_by(col(Project.currency)),
-    )
-    disbursed = _by_currency(
-        session,
-        sa_select(col(Tranche.currency), func.sum(col(Tranche.paid_amount)))
-        .join(Project, col(Project.id) == col(Tranche.project_id))
-        .where(managed, col(Tranche.status) == TrancheStatus.PAID)
-        .group_by(col(Tranche.currency)),
-    )
-    spent = _by_currency(
-        session,
-        sa_select(col(Expense.currency), func.sum(col(Expense.amount)))
-        .join(Project, col(Project.id) == col(Expense.project_id))
-        .where(managed)
-        .group_by(col(Expense.currency)),
-    )
+    managed = managed_facts(session, principal, today)
+    awarded = [found for found in managed if found.status in AWARDED_STATES]
     return KeyFigures(
-        projects=sum(by_status.values()),
-        active=by_status.get(ProjectStatus.ACTIVE, 0),
-        awarded=awarded,
-        disbursed=disbursed,
-        spent=spent,
+        projects=len(managed),
+        active=sum(1 for found in managed if found.status == ProjectStatus.ACTIVE),
+        awarded=snapshot.money_by_currency(awarded, "awarded"),
+        disbursed=snapshot.money_by_currency(managed, "disbursed"),
+        spent=snapshot.money_by_currency(managed, "spent"),
     )

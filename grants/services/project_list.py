@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 from typing import Any
 
 from pydantic import Field
 from sqlmodel import Session, col, select
 
 from grants.models import Call, Project
-from grants.services import facts, scope, search
+from grants.services import scope, search, snapshot
 from grants.services.access import Principal
 from grants.services.listing import Page, page
 
@@ -21,11 +20,10 @@ class ProjectListFilters(search.ProjectFilters):
     at_risk: bool | None = Field(default=None, description="Is (or is not) at risk today.")
 
 
-def _flagged_ids(session: Session, principal: Principal, today: dt.date) -> list[int]:
-    ids = None
-    if not principal.is_admin:
-        ids = list(session.exec(scope.visible_project_ids(principal)).all())
-    return [flagged.project.id for flagged in facts.at_risk_projects(session, today, ids)]
+def _flagged_ids(session: Session, today: dt.date) -> list[int]:
+    """Return the projects at risk today (the query scopes them to what the principal sees)."""
+    known = snapshot.current(session, today).projects
+    return [pid for pid, found in known.items() if found.reasons]
 
 
 def project_query(
@@ -35,7 +33,7 @@ def project_query(
     base = search.ProjectFilters.model_validate(f.model_dump(exclude={"at_risk"}))
     query = search.project_query(principal, base, today)
     if f.at_risk is not None:
-        flagged = _flagged_ids(session, principal, today)
+        flagged = _flagged_ids(session, today)
         query = query.where(
             col(Project.id).in_(flagged) if f.at_risk else col(Project.id).not_in(flagged)
         )
@@ -70,14 +68,12 @@ def _add_calls_and_risks(session: Session, rows: list[dict[str, Any]], today: dt
             select(Call.id, Call.code).where(col(Call.id).in_({row["call_id"] for row in rows}))
         ).all()
     )
-    watched = [row["id"] for row in rows if row["status"] in facts.WATCHED]
-    figures = facts.project_figures(session, today, watched) if watched else {}
+    known = snapshot.current(session, today).projects
     for row in rows:
         row["call_code"] = calls.get(row["call_id"], "")
-        known = figures.get(row["id"])
-        reasons = facts.risk_reasons(SimpleNamespace(**row), known, today) if known else []
-        row["risks"] = reasons
-        row["at_risk"] = bool(reasons)
+        found = known.get(row["id"])
+        row["risks"] = list(found.reasons) if found else []
+        row["at_risk"] = bool(row["risks"])
 
 
 def filter_choices(session: Session, principal: Principal) -> dict[str, list[Any]]:

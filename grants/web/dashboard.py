@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from grants.config import today
 from grants.i18n import _
-from grants.services import dashboard
+from grants.services import dashboard, snapshot
 from grants.services.access import Principal
 from grants.services.errors import NotAllowed
 from grants.web import downloads, navigation
@@ -144,20 +144,28 @@ def _linked(rows: dashboard.Rows) -> dashboard.Rows:
     return rows
 
 
+def _lists(session: Session, principal: Principal, day: dt.date) -> dict[str, Any]:
+    """Return what the dashboard shows of the data: figures, the lists, the projects at risk."""
+    at_risk = dashboard.projects_at_risk(session, principal, day)
+    return {
+        "figures": dashboard.key_figures(session, principal, day),
+        "lists": {
+            name: _linked(panel.fetch(session, principal, day, dashboard.PANEL_ROWS))
+            for name, panel in panels().items()
+        },
+        "at_risk": at_risk[: dashboard.PANEL_ROWS],
+        "at_risk_total": len(at_risk),
+    }
+
+
 def page(request: Request, principal: Principal, session: Session) -> Response:
     """Render the dashboard of the projects the principal manages."""
     day = today(settings_of(request))
-    lists = {name: _linked(p.fetch(session, principal, day, 10)) for name, p in panels().items()}
+    known = snapshot.current(session, day)
+    key = ("dashboard", dashboard.scope_key(principal))
+    shown = snapshot.remembered(session, known, key, lambda: _lists(session, principal, day))
     return templates().TemplateResponse(
-        request,
-        "dashboard.html",
-        {
-            "today": day,
-            "figures": dashboard.key_figures(session, principal),
-            "panels": panels(),
-            "lists": lists,
-            "at_risk": dashboard.projects_at_risk(session, principal, day),
-        },
+        request, "dashboard.html", {"today": day, "panels": panels(), **shown}
     )
 
 
@@ -177,9 +185,9 @@ def download(
         flagged = dashboard.projects_at_risk(session, principal, day)
         rows: list[Any] = [
             {
-                "reference": a.project.reference,
-                "title": a.project.title,
-                "status": a.project.status,
+                "reference": a.reference,
+                "title": a.title,
+                "status": a.status,
                 "reasons": "; ".join(a.reasons),
             }
             for a in flagged

@@ -1,0 +1,164 @@
+"""Every project's figures and risks, kept per process and kept current from the audit trail.
+
+Computing the figures of ten thousand projects takes a second or more; a dashboard must not
+wait for that on every view. So each process keeps a snapshot: the figures and risk reasons
+of every project as of a day, and the id of the latest audit event they reflect (the
+high-water mark). Each read costs one indexed query for the mark; when it has moved, one
+more query names the projects that the new audit events touched, and only those are
+computed again. A new day recomputes everything, once.
+
+This relies on two guarantees: every write to a project's rows goes through the services and
+leaves an audit event naming the project (``grants.audit``), and write transactions are
+serialised (``grants.db``), so audit event ids become visible in increasing order and
+"events after the mark" never misses one committed late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy import select as sa_select
+from sqlalchemy.pool import Pool
+from sqlmodel import Session, col, select
+
+from grants.audit import HIGH_WATER_MARK
+from grants.models import AuditEvent, Project, ProjectStatus
+from grants.services import facts
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What the dashboard and the lists need of one project: identity, money, figures, risks."""
+
+    project_id: int
+    reference: str
+    title: str
+    call_id: int
+    status: ProjectStatus
+    currency: str
+    figures: facts.ProjectFigures
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every project's facts as of ``day``, reflecting audit events up to ``mark``."""
+
+    day: dt.date
+    mark: int
+    projects: dict[int, ProjectFacts] = field(default_factory=dict)
+
+    def of(self, project_ids: Iterable[int] | None = None) -> list[ProjectFacts]:
+        """Return the facts of ``project_ids`` (all projects when None), by reference."""
+        chosen = (
+            self.projects.values()
+            if project_ids is None
+            else (self.projects[pid] for pid in project_ids if pid in self.projects)
+        )
+        return sorted(chosen, key=lambda found: found.reference)
+
+
+_lock = threading.Lock()
+# Keyed by the engine's connection pool, which every engine made from it with other
+# execution options (the write sessions' engines, say) shares.
+_snapshots: weakref.WeakKeyDictionary[Pool, Snapshot] = weakref.WeakKeyDictionary()
+
+
+def _compute(session: Session, today: dt.date, ids: list[int] | None) -> dict[int, ProjectFacts]:
+    """Return the facts of the projects ``ids`` (all when None), with their risk reasons."""
+    query = select(Project)
+    if ids is not None:
+        query = query.where(col(Project.id).in_(ids))
+    projects = session.exec(query).all()
+    figures = facts.project_figures(session, today, [p.id for p in projects if p.id is not None])
+    found = {}
+    for project in projects:
+        assert project.id is not None
+        watched = project.status in facts.WATCHED
+        reasons = facts.risk_reasons(project, figures[project.id], today) if watched else []
+        found[project.id] = ProjectFacts(
+            project_id=project.id,
+            reference=project.reference,
+            title=project.title,
+            call_id=project.call_id,
+            status=project.status,
+            currency=project.currency,
+            figures=figures[project.id],
+            reasons=tuple(reasons),
+        )
+    return found
+
+
+def _changed_projects(session: Session, since: int) -> list[int]:
+    """Return the projects named by audit events after ``since``."""
+    query = (
+        sa_select(col(AuditEvent.project_id))
+        .where(col(AuditEvent.id) > since, col(AuditEvent.project_id).is_not(None))
+        .distinct()
+    )
+    return [int(pid) for pid in session.execute(query).scalars()]
+
+
+def current(session: Session, today: dt.date) -> Snapshot:
+    """Return the facts of every project as of ``today``, up to date with every write."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    pool = engine.pool
+    mark = int(session.execute(HIGH_WATER_MARK).scalar() or 0)
+    with _lock:
+        known = _snapshots.get(pool)
+        if known is not None and known.day == today and known.mark == mark:
+            return known
+        if known is None or known.day != today or mark < known.mark:
+            fresh = Snapshot(today, mark, _compute(session, today, None))
+        else:
+            changed = _changed_projects(session, known.mark)
+            projects = dict(known.projects)
+            for pid in changed:
+                projects.pop(pid, None)
+            projects.update(_compute(session, today, changed) if changed else {})
+            fresh = replace(known, mark=mark, projects=projects)
+        _snapshots[pool] = fresh
+        return fresh
+
+
+_remembered: dict[tuple[Pool, Hashable], tuple[int, dt.date, Any]] = {}
+REMEMBERED_MAX = 256
+
+
+def remembered(session: Session, known: Snapshot, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """Return ``compute()``, reused while no audited write and no new day has come since.
+
+    For answers that depend only on the data and the day (a dashboard's lists for one
+    scope, say): ``known`` is the snapshot just read, whose mark says whether anything
+    changed. At most ``REMEMBERED_MAX`` answers are kept, the oldest dropped first.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    slot = (engine.pool, key)
+    with _lock:
+        found = _remembered.get(slot)
+    if found is not None and found[0] == known.mark and found[1] == known.day:
+        return found[2]
+    value = compute()
+    with _lock:
+        _remembered.pop(slot, None)
+        _remembered[slot] = (known.mark, known.day, value)
+        while len(_remembered) > REMEMBERED_MAX:
+            _remembered.pop(next(iter(_remembered)))
+    return value
+
+
+def money_by_currency(found: Iterable[ProjectFacts], amount: str) -> dict[str, Decimal]:
+    """Return the sum of one money figure (``awarded``, ``disbursed``, ``spent``) by currency."""
+    totals: dict[str, Decimal] = {}
+    for one in found:
+        totals[one.currency] = totals.get(one.currency, Decimal(0)) + getattr(one.figures, amount)
+    return totals
