@@ -72,9 +72,18 @@ class Loaded:
 
 
 def load(
-    url: str, projects: int, seed: int = 2026, *, milestones: int = 6, finances: bool = False
+    url: str,
+    projects: int,
+    seed: int = 2026,
+    *,
+    milestones: int = 6,
+    finances: bool = False,
+    password: str | None = None,
 ) -> Loaded:
-    """Create the schema at ``url`` and load the data set; return what was made."""
+    """Create the schema at ``url`` and load the data set; return what was made.
+
+    The grant manager signs in with ``password`` (a random one when none is given).
+    """
     random.seed(seed)
     clock = [time.perf_counter()]
 
@@ -91,7 +100,9 @@ def load(
         with db.write_session(engine) as session:
             org = session.get(Organisation, org_ids["PROG-OFFICE"])
             data = UserCreate(
-                email=MANAGER_EMAIL, full_name="Bench Manager", password=secrets.token_urlsafe(18)
+                email=MANAGER_EMAIL,
+                full_name="Bench Manager",
+                password=password or secrets.token_urlsafe(18),
             )
             manager_id = users.create_user(session, SYSTEM, data, Role.GRANT_MANAGER, org).id
         with engine.begin() as conn:
