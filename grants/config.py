@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     iati_reporting_org_type: str = Field(default="40", description="IATI OrganisationType code.")
     iati_reporting_org_name: str = Field(default="", description="The publisher's name.")
     iati_default_sector: str = Field(
-        default="15190", pattern=r"^\d{5}$", description="DAC 5-digit sector of projects without one."
+        default="15190",
+        pattern=r"^\d{5}$",
+        description="DAC 5-digit sector of projects without one.",
     )
     giving360_prefix: str = Field(
         default="", description="The publisher's 360Giving identifier prefix (360G-...)."

@@ -1,36 +1,31 @@
 """The grant manager's dashboard: key figures and the lists that need attention today.
 
-Every question is one or two queries over the projects the principal manages, whatever
-their number: the dashboard costs the same for ten projects as for ten thousand.
+The page reads the figures, the risks and the first items of each list from the per-process
+snapshot (``grants.services.snapshot``), which follows every write; the downloads read the
+whole lists from the tables, one or two queries each, whatever the number of projects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, true
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grants.models import (
     Call,
-    Milestone,
-    MilestoneStatus,
-    Organisation,
     Programme,
-    ProgressUpdate,
     Project,
     ProjectStatus,
-    ReviewStatus,
-    Tranche,
 )
-from grants.services import facts, snapshot, tranches
+from grants.services import snapshot, worklist
 from grants.services.access import Principal
 
-DUE_SOON_DAYS = 30
+DUE_SOON_DAYS = worklist.DUE_SOON_DAYS
 PANEL_ROWS = 10
 AWARDED_STATES = (
     ProjectStatus.CONTRACTING,
@@ -84,116 +79,49 @@ def _rows(session: Session, query: Any, limit: int | None) -> Rows:
     return Rows(items, int(total))
 
 
-def _milestones(principal: Principal, *conditions: Any) -> Any:
-    return (
-        sa_select(
-            col(Milestone.id),
-            col(Milestone.position),
-            col(Milestone.title),
-            col(Milestone.due_date),
-            col(Milestone.baseline_due_date),
-            col(Milestone.status),
-            col(Milestone.submitted_on),
-            col(Project.id).label("project_id"),
-            col(Project.reference),
-            col(Project.title).label("project_title"),
-            col(Organisation.name).label("responsible"),
-        )
-        .join(Project, col(Project.id) == col(Milestone.project_id))
-        .outerjoin(Organisation, col(Organisation.id) == col(Milestone.responsible_organisation_id))
-        .where(managed_condition(principal), *conditions)
-        .order_by(col(Milestone.due_date), col(Milestone.id))
-    )
+def work(
+    session: Session, principal: Principal, kind: str, today: dt.date, limit: int | None
+) -> Rows:
+    """Return the first ``limit`` items of one list (see ``worklist``), read from the tables."""
+    found = _rows(session, worklist.query(kind, today, managed_condition(principal)), limit)
+    for row in found.items:
+        worklist.annotate(kind, row, today)
+    return found
 
 
 def overdue_milestones(
     session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
 ) -> Rows:
     """Return milestones waiting for the partner past their due date, oldest first."""
-    query = _milestones(
-        principal,
-        col(Milestone.status).in_(facts.AWAITING_PARTNER),
-        col(Milestone.due_date) < today,
-    )
-    rows = _rows(session, query, limit)
-    for row in rows.items:
-        row["days_late"] = (today - row["due_date"]).days
-    return rows
+    return work(session, principal, "overdue", today, limit)
 
 
 def milestones_due_soon(
-    session: Session,
-    principal: Principal,
-    today: dt.date,
-    limit: int | None = PANEL_ROWS,
-    days: int = DUE_SOON_DAYS,
+    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
 ) -> Rows:
-    """Return milestones waiting for the partner, due from today to ``days`` ahead."""
-    query = _milestones(
-        principal,
-        col(Milestone.status).in_(facts.AWAITING_PARTNER),
-        col(Milestone.due_date) >= today,
-        col(Milestone.due_date) <= today + dt.timedelta(days=days),
-    )
-    rows = _rows(session, query, limit)
-    for row in rows.items:
-        row["days_left"] = (row["due_date"] - today).days
-    return rows
+    """Return milestones waiting for the partner, due from today to 30 days ahead."""
+    return work(session, principal, "due-soon", today, limit)
 
 
 def milestones_awaiting_review(
-    session: Session, principal: Principal, limit: int | None = PANEL_ROWS
+    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
 ) -> Rows:
     """Return submitted milestones waiting for the grant manager, longest waiting first."""
-    query = _milestones(principal, col(Milestone.status) == MilestoneStatus.SUBMITTED)
-    return _rows(session, query.order_by(None).order_by(col(Milestone.submitted_on)), limit)
+    return work(session, principal, "milestone-reviews", today, limit)
 
 
 def updates_awaiting_review(
-    session: Session, principal: Principal, limit: int | None = PANEL_ROWS
+    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
 ) -> Rows:
     """Return submitted progress updates waiting for the grant manager, oldest first."""
-    query: Any = (
-        sa_select(
-            col(ProgressUpdate.id),
-            col(ProgressUpdate.period_start),
-            col(ProgressUpdate.period_end),
-            col(ProgressUpdate.overall_status),
-            col(ProgressUpdate.percent_complete),
-            col(ProgressUpdate.submitted_on),
-            col(Project.id).label("project_id"),
-            col(Project.reference),
-            col(Project.title).label("project_title"),
-            col(Organisation.name).label("organisation"),
-        )
-        .join(Project, col(Project.id) == col(ProgressUpdate.project_id))
-        .join(Organisation, col(Organisation.id) == col(ProgressUpdate.organisation_id))
-        .where(managed_condition(principal), col(ProgressUpdate.status) == ReviewStatus.SUBMITTED)
-        .order_by(col(ProgressUpdate.submitted_on), col(ProgressUpdate.id))
-    )
-    return _rows(session, query, limit)
+    return work(session, principal, "update-reviews", today, limit)
 
 
 def releasable_tranches(
-    session: Session, principal: Principal, limit: int | None = PANEL_ROWS
+    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
 ) -> Rows:
     """Return scheduled tranches whose gate milestones are all accepted: ready to approve."""
-    query: Any = (
-        sa_select(
-            col(Tranche.id),
-            col(Tranche.position),
-            col(Tranche.amount),
-            col(Tranche.currency),
-            col(Tranche.planned_date),
-            col(Project.id).label("project_id"),
-            col(Project.reference),
-            col(Project.title).label("project_title"),
-        )
-        .join(Project, col(Project.id) == col(Tranche.project_id))
-        .where(managed_condition(principal), tranches.releasable_condition())
-        .order_by(col(Tranche.planned_date), col(Tranche.id))
-    )
-    return _rows(session, query, limit)
+    return work(session, principal, "releasable", today, limit)
 
 
 def managed_calls(session: Session, principal: Principal) -> set[int] | None:
@@ -211,32 +139,77 @@ def managed_calls(session: Session, principal: Principal) -> set[int] | None:
 def managed_facts(
     session: Session, principal: Principal, today: dt.date
 ) -> list[snapshot.ProjectFacts]:
-    """Return the figures and risks of every project the principal manages, by reference."""
+    """Return the figures, risks and waiting items of every project the principal manages."""
     calls = managed_calls(session, principal)
-    known = snapshot.current(session, today).of()
+    known = snapshot.current(session, today).projects.values()
     return [found for found in known if calls is None or found.call_id in calls]
+
+
+def at_risk_of(managed: list[snapshot.ProjectFacts]) -> list[snapshot.ProjectFacts]:
+    """Return the projects of ``managed`` at risk, by reference."""
+    return sorted((found for found in managed if found.reasons), key=lambda f: f.reference)
 
 
 def projects_at_risk(
     session: Session, principal: Principal, today: dt.date
 ) -> list[snapshot.ProjectFacts]:
     """Return the managed projects at risk, by reference, each with its reasons."""
-    return [found for found in managed_facts(session, principal, today) if found.reasons]
+    return at_risk_of(managed_facts(session, principal, today))
+
+
+def _first(items: list[dict[str, Any]], kind: str, limit: int) -> Rows:
+    first = heapq.nsmallest(limit, items, key=worklist.ORDER[kind])
+    return Rows([dict(item) for item in first], len(items))
+
+
+def figures_of(managed: list[snapshot.ProjectFacts]) -> KeyFigures:
+    """Return how many projects there are, how many are active, and the money by currency."""
+    zero = Decimal(0)
+    awarded: dict[str, Decimal] = {}
+    disbursed: dict[str, Decimal] = {}
+    spent: dict[str, Decimal] = {}
+    active = 0
+    for found in managed:
+        currency, figures = found.currency, found.figures
+        if found.status in AWARDED_STATES:
+            awarded[currency] = awarded.get(currency, zero) + figures.awarded
+        disbursed[currency] = disbursed.get(currency, zero) + figures.disbursed
+        spent[currency] = spent.get(currency, zero) + figures.spent
+        active += found.status == ProjectStatus.ACTIVE
+    return KeyFigures(len(managed), active, awarded, disbursed, spent)
+
+
+def key_figures(session: Session, principal: Principal, today: dt.date) -> KeyFigures:
+    """Return the key figures of the projects the principal manages."""
+    return figures_of(managed_facts(session, principal, today))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the dashboard shows: figures, the first projects at risk, the first of each list."""
+
+    figures: KeyFigures
+    at_risk: list[snapshot.ProjectFacts]
+    at_risk_total: int
+    lists: dict[str, Rows]
+
+
+def overview(session: Session, principal: Principal, today: dt.date) -> Overview:
+    """Return the dashboard of the projects the principal manages, from the snapshot."""
+    managed = managed_facts(session, principal, today)
+    at_risk = at_risk_of(managed)
+    waiting: dict[str, list[dict[str, Any]]] = {kind: [] for kind in worklist.KINDS}
+    for found in managed:
+        for kind, items in found.worklist.items():
+            waiting[kind].extend(items)
+    return Overview(
+        figures=figures_of(managed),
+        at_risk=at_risk[:PANEL_ROWS],
+        at_risk_total=len(at_risk),
+        lists={kind: _first(items, kind, PANEL_ROWS) for kind, items in waiting.items()},
+    )
 
 
 def scope_key(principal: Principal) -> tuple[bool, tuple[int, ...]]:
     """Return what the dashboard's answers depend on of the principal: whose projects."""
     return principal.is_admin, tuple(sorted(principal.manager_org_ids))
-
-
-def key_figures(session: Session, principal: Principal, today: dt.date) -> KeyFigures:
-    """Return how many projects there are, how many are active, and the money by currency."""
-    managed = managed_facts(session, principal, today)
-    awarded = [found for found in managed if found.status in AWARDED_STATES]
-    return KeyFigures(
-        projects=len(managed),
-        active=sum(1 for found in managed if found.status == ProjectStatus.ACTIVE),
-        awarded=snapshot.money_by_currency(awarded, "awarded"),
-        disbursed=snapshot.money_by_currency(managed, "disbursed"),
-        spent=snapshot.money_by_currency(managed, "spent"),
-    )

@@ -20,17 +20,16 @@ import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.pool import Pool
 from sqlmodel import Session, col, select
 
 from grants.audit import HIGH_WATER_MARK
 from grants.models import AuditEvent, Project, ProjectStatus
-from grants.services import facts
+from grants.services import facts, worklist
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class ProjectFacts:
     currency: str
     figures: facts.ProjectFigures
     reasons: tuple[str, ...]
+    worklist: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,21 @@ _lock = threading.Lock()
 _snapshots: weakref.WeakKeyDictionary[Pool, Snapshot] = weakref.WeakKeyDictionary()
 
 
+def _worklists(
+    session: Session, today: dt.date, ids: list[int] | None
+) -> dict[int, dict[str, tuple[dict[str, Any], ...]]]:
+    """Return each project's waiting items by kind (see ``worklist``): one query a kind."""
+    where = true() if ids is None else col(Project.id).in_(ids)
+    lists: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    for kind in worklist.KINDS:
+        for row in session.execute(worklist.query(kind, today, where)):
+            item = worklist.annotate(kind, dict(row._mapping), today)
+            lists.setdefault(item["project_id"], {}).setdefault(kind, []).append(item)
+    return {
+        pid: {kind: tuple(items) for kind, items in kinds.items()} for pid, kinds in lists.items()
+    }
+
+
 def _compute(session: Session, today: dt.date, ids: list[int] | None) -> dict[int, ProjectFacts]:
     """Return the facts of the projects ``ids`` (all when None), with their risk reasons."""
     query = select(Project)
@@ -78,6 +93,7 @@ def _compute(session: Session, today: dt.date, ids: list[int] | None) -> dict[in
         query = query.where(col(Project.id).in_(ids))
     projects = session.exec(query).all()
     figures = facts.project_figures(session, today, [p.id for p in projects if p.id is not None])
+    waiting = _worklists(session, today, ids)
     found = {}
     for project in projects:
         assert project.id is not None
@@ -92,6 +108,7 @@ def _compute(session: Session, today: dt.date, ids: list[int] | None) -> dict[in
             currency=project.currency,
             figures=figures[project.id],
             reasons=tuple(reasons),
+            worklist=waiting.get(project.id, {}),
         )
     return found
 
@@ -154,11 +171,3 @@ def remembered(session: Session, known: Snapshot, key: Hashable, compute: Callab
         while len(_remembered) > REMEMBERED_MAX:
             _remembered.pop(next(iter(_remembered)))
     return value
-
-
-def money_by_currency(found: Iterable[ProjectFacts], amount: str) -> dict[str, Decimal]:
-    """Return the sum of one money figure (``awarded``, ``disbursed``, ``spent``) by currency."""
-    totals: dict[str, Decimal] = {}
-    for one in found:
-        totals[one.currency] = totals.get(one.currency, Decimal(0)) + getattr(one.figures, amount)
-    return totals

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,7 +21,6 @@ from grants.web.listing import Link
 from grants.web.templating import templates
 
 router = APIRouter()
-Fetch = Callable[[Session, Principal, dt.date, int | None], dashboard.Rows]
 PanelName = Literal["overdue", "due-soon", "releasable", "milestone-reviews", "update-reviews"]
 
 
@@ -35,7 +33,6 @@ class Panel:
     empty: str
     columns: list[tuple[str, str, str]]
     download: list[tuple[str, str]]
-    fetch: Fetch
 
 
 def _milestone_columns(last: tuple[str, str, str]) -> list[tuple[str, str, str]]:
@@ -73,7 +70,6 @@ def panels() -> dict[str, Panel]:
                 _("No milestone is overdue."),
                 _milestone_columns(("days_late", _("Days late"), "int")),
                 _milestone_download([("days_late", _("Days late"))]),
-                dashboard.overdue_milestones,
             ),
             Panel(
                 "due-soon",
@@ -81,7 +77,6 @@ def panels() -> dict[str, Panel]:
                 _("Nothing is due in the next 30 days."),
                 _milestone_columns(("days_left", _("Days left"), "int")),
                 _milestone_download([("days_left", _("Days left"))]),
-                dashboard.milestones_due_soon,
             ),
             Panel(
                 "releasable",
@@ -101,7 +96,6 @@ def panels() -> dict[str, Panel]:
                     ("currency", _("Currency")),
                     ("planned_date", _("Planned date")),
                 ],
-                lambda s, p, _day, limit: dashboard.releasable_tranches(s, p, limit),
             ),
             Panel(
                 "milestone-reviews",
@@ -109,7 +103,6 @@ def panels() -> dict[str, Panel]:
                 _("No submitted milestone is waiting for review."),
                 _milestone_columns(("submitted_on", _("Submitted"), "date")),
                 _milestone_download([("submitted_on", _("Submitted on"))]),
-                lambda s, p, _day, limit: dashboard.milestones_awaiting_review(s, p, limit),
             ),
             Panel(
                 "update-reviews",
@@ -132,7 +125,6 @@ def panels() -> dict[str, Panel]:
                     ("percent_complete", _("Percent complete")),
                     ("submitted_on", _("Submitted on")),
                 ],
-                lambda s, p, _day, limit: dashboard.updates_awaiting_review(s, p, limit),
             ),
         )
     }
@@ -144,17 +136,14 @@ def _linked(rows: dashboard.Rows) -> dashboard.Rows:
     return rows
 
 
-def _lists(session: Session, principal: Principal, day: dt.date) -> dict[str, Any]:
-    """Return what the dashboard shows of the data: figures, the lists, the projects at risk."""
-    at_risk = dashboard.projects_at_risk(session, principal, day)
+def _overview(session: Session, principal: Principal, day: dt.date) -> dict[str, Any]:
+    """Return what the dashboard shows of the data, its lists' projects linked."""
+    found = dashboard.overview(session, principal, day)
     return {
-        "figures": dashboard.key_figures(session, principal, day),
-        "lists": {
-            name: _linked(panel.fetch(session, principal, day, dashboard.PANEL_ROWS))
-            for name, panel in panels().items()
-        },
-        "at_risk": at_risk[: dashboard.PANEL_ROWS],
-        "at_risk_total": len(at_risk),
+        "figures": found.figures,
+        "lists": {name: _linked(rows) for name, rows in found.lists.items()},
+        "at_risk": found.at_risk,
+        "at_risk_total": found.at_risk_total,
     }
 
 
@@ -163,7 +152,7 @@ def page(request: Request, principal: Principal, session: Session) -> Response:
     day = today(settings_of(request))
     known = snapshot.current(session, day)
     key = ("dashboard", dashboard.scope_key(principal))
-    shown = snapshot.remembered(session, known, key, lambda: _lists(session, principal, day))
+    shown = snapshot.remembered(session, known, key, lambda: _overview(session, principal, day))
     return templates().TemplateResponse(
         request, "dashboard.html", {"today": day, "panels": panels(), **shown}
     )
@@ -199,6 +188,5 @@ def download(
             ("reasons", _("Why it is at risk")),
         ]
         return downloads.table(columns, rows, fmt, "projects-at-risk", day)
-    panel = panels()[name]
-    found = panel.fetch(session, principal, day, None)
-    return downloads.table(panel.download, found.items, fmt, name, day)
+    found = dashboard.work(session, principal, name, day, None)
+    return downloads.table(panels()[name].download, found.items, fmt, name, day)
