@@ -1,4 +1,4 @@
-"""Pieces every sheet's importer shares: given values, differences, shown values, collection."""
+"""Pieces every sheet's importer shares: given values, differences, shown values, numbering."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col, select
 
-from grants.exchange.import_rows import RowInvalid, RowProblem, RowRefs
+from grants.exchange.import_rows import RowInvalid, RowProblem, RowRefs, chunks
+from grants.i18n import _
+from grants.models import Milestone, Project, Tranche
 
 T = TypeVar("T")
 Action = Literal["create", "update", "unchanged"]
@@ -88,8 +90,6 @@ def raise_if(problems: list[RowProblem]) -> None:
 
 def required(values: dict[str, Any], column: str, problems: list[RowProblem]) -> Any:
     """Return the row's value for ``column``; add a problem when it is missing."""
-    from grants.i18n import _
-
     value = values.get(column)
     if value is None:
         problems.append((column, None, _("a value is required to create the record")))
@@ -97,7 +97,8 @@ def required(values: dict[str, Any], column: str, problems: list[RowProblem]) ->
 
 
 class SheetImporter:
-    """One sheet's importer: ``preload`` looks up what rows refer to, ``apply`` does one row."""
+    """One sheet's importer: ``preload`` looks up what rows refer to, ``check`` and ``apply``
+    take one row, ``write`` writes the rows ``check`` accepted."""
 
     columns: dict[str, str] = {}
 
@@ -126,3 +127,44 @@ class SheetImporter:
 
     def write(self) -> None:
         """Write the rows ``check`` accepted, together, once every row of the sheet is checked."""
+
+
+def next_number(column: str, number: int, last: int) -> None:
+    """Raise ``RowInvalid`` unless a new row's ``number`` follows the project's ``last``."""
+    if number != last + 1:
+        reason = _("a new row continues the project's numbering: expected {n}").format(n=last + 1)
+        raise RowInvalid([(column, number, reason)])
+
+
+class NumberedImporter(SheetImporter):
+    """Rows numbered within their project (milestones, tranches): found by number, new
+    numbers continuing the sequence."""
+
+    model: type[Milestone] | type[Tranche]
+
+    def preload(self, rows: list[dict[str, Any]]) -> None:
+        super().preload(rows)
+        ids = [p.id for p in self.refs.projects.values()]
+        self.rows: dict[tuple[int, int], Any] = {}
+        self.last: dict[int, int] = {}
+        for batch_row in self._existing(ids):
+            self.rows[batch_row.project_id, batch_row.position] = batch_row
+            self.last[batch_row.project_id] = max(
+                self.last.get(batch_row.project_id, 0), batch_row.position
+            )
+
+    def _existing(self, ids: list[int]) -> list[Any]:
+        model = self.model
+        return [
+            row
+            for batch in chunks(ids)
+            for row in self.session.exec(select(model).where(col(model.project_id).in_(batch)))
+        ]
+
+    def _project(self, values: dict[str, Any]) -> Project:
+        return self.refs.project(values["project_reference"])
+
+    def remember(self, row: Any) -> None:
+        """Record a row just created, so the next new number follows it."""
+        self.rows[row.project_id, row.position] = row
+        self.last[row.project_id] = row.position

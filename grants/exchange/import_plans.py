@@ -1,4 +1,4 @@
-"""Importers of a project's plan: milestones, tranches and budget lines, through the services."""
+"""Importers of a project's money plan: tranches and budget lines, through the services."""
 
 from __future__ import annotations
 
@@ -6,21 +6,19 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from grants.exchange import milestone_batch
 from grants.exchange.import_common import (
+    NumberedImporter,
     Outcome,
     SheetImporter,
-    collect,
     described_changes,
     differences,
     given,
+    next_number,
     raise_if,
     shown,
 )
 from grants.exchange.import_rows import (
-    RowInvalid,
     RowProblem,
-    chunks,
     fixed_after_creation,
     validate,
 )
@@ -30,134 +28,15 @@ from grants.models import (
     BudgetLineCreate,
     BudgetLineUpdate,
     Milestone,
-    MilestoneCreate,
-    MilestoneUpdate,
-    Project,
     Tranche,
     TrancheCreate,
     TrancheGate,
     TrancheUpdate,
 )
-from grants.services import budgets, milestones, tranches
-
-MILESTONE_FIELDS = ("title", "description", "due_date", "evidence_required")
+from grants.services import budgets, tranches
 
 
-def _next_number(column: str, number: int, last: int) -> None:
-    if number != last + 1:
-        reason = _("a new row continues the project's numbering: expected {n}").format(n=last + 1)
-        raise RowInvalid([(column, number, reason)])
-
-
-class _Numbered(SheetImporter):
-    """Rows numbered within their project (milestones, tranches): found by number, new
-    numbers continuing the sequence."""
-
-    model: type[Milestone] | type[Tranche]
-
-    def preload(self, rows: list[dict[str, Any]]) -> None:
-        super().preload(rows)
-        ids = [p.id for p in self.refs.projects.values()]
-        self.rows: dict[tuple[int, int], Any] = {}
-        self.last: dict[int, int] = {}
-        for batch_row in self._existing(ids):
-            self.rows[batch_row.project_id, batch_row.position] = batch_row
-            self.last[batch_row.project_id] = max(
-                self.last.get(batch_row.project_id, 0), batch_row.position
-            )
-
-    def _existing(self, ids: list[int]) -> list[Any]:
-        if not ids:
-            return []
-        model = self.model
-        return list(self.session.exec(select(model).where(col(model.project_id).in_(ids))))
-
-    def _project(self, values: dict[str, Any]) -> Project:
-        return self.refs.project(values["project_reference"])
-
-    def remember(self, row: Any) -> None:
-        """Record a row just created, so the next new number follows it."""
-        self.rows[row.project_id, row.position] = row
-        self.last[row.project_id] = row.position
-
-
-class MilestoneImporter(_Numbered):
-    """Milestones by project and number: added at the end, or their plan updated.
-
-    New milestones are checked as each row comes and added together once the sheet is
-    checked (``milestone_batch``); a changed one goes through ``update_milestone``.
-    """
-
-    model = Milestone
-    columns = {
-        **{field: field for field in MILESTONE_FIELDS},
-        "responsible_organisation_id": "responsible_organisation",
-        "position": "number",
-    }
-
-    def preload(self, rows: list[dict[str, Any]]) -> None:
-        super().preload(rows)
-        wanted = {row["project_reference"] for row in rows}
-        projects = [p for reference, p in self.refs.projects.items() if reference in wanted]
-        self.rules = milestone_batch.NewMilestoneRules(self.session, self.principal, projects)
-        self.new: list[tuple[Project, MilestoneCreate]] = []
-
-    def _given(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Return the row's fields, its responsible organisation's ref turned into an id."""
-        problems: list[RowProblem] = []
-        data = given(values, {f: f for f in MILESTONE_FIELDS}, ["description", "evidence_required"])
-        if "responsible_organisation" in values:
-            ref = values["responsible_organisation"]
-            found = (
-                collect(problems, lambda: self.refs.organisation(ref, "responsible_organisation"))
-                if ref
-                else None
-            )
-            data["responsible_organisation_id"] = found.id if found else None
-        raise_if(problems)
-        return data
-
-    def check(self, values: dict[str, Any]) -> Outcome | None:
-        project = self._project(values)
-        data = self._given(values)
-        existing = self.rows.get((project.id, values["number"]))
-        if existing is not None:
-            merged = validate(MilestoneCreate, {**existing.model_dump(), **data}, self.columns)
-            return None if differences(existing, merged, list(data)) else ("unchanged", {})
-        _next_number("number", values["number"], self.last.get(project.id, 0))
-        create = validate(MilestoneCreate, data, self.columns)
-        self.rules.check(project, create)
-        self.new.append((project, create))
-        self.last[project.id] = values["number"]
-        return "create", described_changes(
-            None, {k: v for k, v in data.items() if v not in (None, "")}, self.columns
-        )
-
-    def apply(self, values: dict[str, Any]) -> Outcome:
-        project = self._project(values)
-        data = self._given(values)
-        existing = self.rows[project.id, values["number"]]
-        merged = validate(MilestoneCreate, {**existing.model_dump(), **data}, self.columns)
-        changes = differences(existing, merged, list(data))
-        described = described_changes(existing, changes, self.columns)
-        if "responsible_organisation_id" in changes:
-            names = {org.id: ref for ref, org in self.refs.organisations.items()}
-            described["responsible_organisation"] = (
-                names.get(existing.responsible_organisation_id),
-                names.get(changes["responsible_organisation_id"]),
-            )
-        milestones.update_milestone(
-            self.session, self.principal, existing, MilestoneUpdate(**changes)
-        )
-        return "update", described
-
-    def write(self) -> None:
-        for batch in chunks(self.new):
-            milestone_batch.add_milestones(self.session, self.principal, batch)
-        self.new = []
-
-
-class TrancheImporter(_Numbered):
+class TrancheImporter(NumberedImporter):
     """Tranches by project and number: scheduled with their gates, or re-planned."""
 
     model = Tranche
@@ -236,7 +115,7 @@ class TrancheImporter(_Numbered):
             else:
                 ids.append(self.milestone_ids[project.id, number])
         raise_if(problems)
-        _next_number("number", values["number"], self.last.get(project.id, 0))
+        next_number("number", values["number"], self.last.get(project.id, 0))
         create = validate(
             TrancheCreate,
             {**data, "currency": currency or project.currency, "gate_milestone_ids": ids},

@@ -18,7 +18,8 @@ from grants.exchange.import_common import (
     required,
     shown,
 )
-from grants.exchange.import_plans import BudgetLineImporter, MilestoneImporter, TrancheImporter
+from grants.exchange.import_milestones import MilestoneImporter
+from grants.exchange.import_plans import BudgetLineImporter, TrancheImporter
 from grants.exchange.import_rows import RowProblem, fixed_after_creation, validate
 from grants.exchange.layout import Sheet
 from grants.models import (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, select
 
 from grants import db
@@ -53,3 +55,21 @@ def exported(demo: Demo, who: str = MANAGER) -> dict[str, exports.Table]:
     acting = principal(demo, who)
     with db.read_session(demo.engine) as session:
         return exports.export_tables(session, acting)
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """Collect the first word of each SQL statement ``engine`` runs in the block, save the
+    ``INSERT`` and ``UPDATE`` of the rows written (one per row on SQLite)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        word = statement.split()[0].upper()
+        if word not in {"INSERT", "UPDATE"}:
+            seen.append(word)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from grants import db
@@ -18,7 +16,14 @@ from grants.models import AuditEvent, Milestone, MilestoneCreate, Organisation, 
 from grants.services import milestones
 from grants.services.access import Principal
 from grants.services.errors import DomainError, Invalid
-from tests.exchange.helpers import MILESTONE_HEADER, count, principal, run_import, xlsx
+from tests.exchange.helpers import (
+    MILESTONE_HEADER,
+    count,
+    principal,
+    run_import,
+    statements,
+    xlsx,
+)
 from tests.security.conftest import Demo
 from tests.security.helpers import MANAGER
 
@@ -180,22 +185,6 @@ def test_new_milestones_continue_the_numbering_and_each_is_audited(demo: Demo) -
     assert count(demo, AuditEvent) == before[1] + len(rows)
 
 
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    """Collect the SQL statements ``engine`` runs inside the block, save inserts of rows."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith("INSERT"):
-            seen.append(statement.split()[0].upper())
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def _statements_to_import(demo: Demo, each: int) -> list[str]:
     """Return the statements a dry run of ``each`` new milestones for three projects runs."""
     rows = []
@@ -204,7 +193,7 @@ def _statements_to_import(demo: Demo, each: int) -> list[str]:
         rows += [[reference, first + n, f"Step {n}", "2026-07-01", None] for n in range(each)]
     book = xlsx({"milestones": (MILESTONE_HEADER, rows)})
     manager = principal(demo, MANAGER)
-    with _statements(demo.engine) as seen:
+    with statements(demo.engine) as seen:
         result = run_import(demo, book, dry_run=True, who=manager)
     assert result.counts()["milestones"]["create"] == len(rows)
     return seen

@@ -367,6 +367,13 @@ def _update_milestone(s: Session, actor: Principal) -> str:
     return "milestone"
 
 
+def _update_milestones(s: Session, actor: Principal) -> str:
+    milestone = f.milestone_in(s, MilestoneStatus.PLANNED)
+    data = MilestoneUpdate(description="More detail")
+    milestone_batch.update_milestones(s, actor, [(milestone, data)])
+    return "milestone"
+
+
 def _replan_milestone_by(s: Session, actor: Principal) -> str:
     milestone = f.milestone_in(s, MilestoneStatus.PLANNED)
     milestones.replan_milestone(s, actor, milestone, dt.date(2026, 4, 30), "Ramadan")
@@ -580,6 +587,7 @@ SCENARIOS: dict[str, Scenario] = {
     "grants.services.indicators.report_value": _report_value,
     "grants.services.milestones.add_milestone": _add_milestone,
     "grants.exchange.milestone_batch.add_milestones": _add_milestones,
+    "grants.exchange.milestone_batch.update_milestones": _update_milestones,
     "grants.services.milestones.advance_milestone": _advance_milestone,
     "grants.services.milestones.replan_milestone": _replan_milestone_by,
     "grants.services.milestones.update_milestone": _update_milestone,
