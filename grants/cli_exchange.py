@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from grants import db
 from grants.cli import fail, parse_date, reported_errors
+from grants.i18n import _
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -29,18 +30,20 @@ class _FileByDefault(TyperGroup):
 
 
 import_app = typer.Typer(
-    cls=_FileByDefault, help="Import a workbook, CSV files or a JSON dump.", no_args_is_help=True
+    cls=_FileByDefault, help=_("Import a workbook, CSV files or a JSON dump."), no_args_is_help=True
 )
 export_app = typer.Typer(
-    help="Export tables, a JSON dump, IATI or 360Giving.", no_args_is_help=True
+    help=_("Export tables, a JSON dump, IATI or 360Giving."), no_args_is_help=True
 )
 
-Output = Annotated[Path, typer.Option("-o", "--output", help="The file to write.")]
+Output = Annotated[Path, typer.Option("-o", "--output", help=_("The file to write."))]
 Acting = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (an email); default: the system.")
+    str | None, typer.Option("--as", help=_("Act as this user (an email); default: the system."))
 ]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD; default today.")]
-Sheets = Annotated[list[str] | None, typer.Option("--sheet", help="Only this sheet (repeatable).")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help=_("YYYY-MM-DD; default today."))]
+Sheets = Annotated[
+    list[str] | None, typer.Option("--sheet", help=_("Only this sheet (repeatable)."))
+]
 
 
 def _principal(session: Session, email: str | None) -> Principal:
@@ -52,32 +55,40 @@ def _principal(session: Session, email: str | None) -> Principal:
 
 def _report(result: ImportResult) -> None:
     for note in result.notes:
-        typer.echo(f"note: {note}", err=True)
+        typer.echo(_("note: {note}").format(note=note), err=True)
     for skipped in result.skipped:
-        typer.echo(f"not imported: {skipped}", err=True)
+        typer.echo(_("not imported: {skipped}").format(skipped=skipped), err=True)
     for sheet, counts in result.counts().items():
         typer.echo(
-            f"{sheet}: {counts['create']} new, {counts['update']} changed, "
-            f"{counts['unchanged']} unchanged"
+            _("{sheet}: {create} new, {update} changed, {unchanged} unchanged").format(
+                sheet=sheet, **counts
+            )
         )
     for change in result.changes:
         if change.action != "unchanged":
             fields = "; ".join(
-                f"{column}: {before!s} -> {after!s}"
+                _("{column}: {before} -> {after}").format(column=column, before=before, after=after)
                 for column, (before, after) in change.changes.items()
             )
             typer.echo(
-                f"  {change.sheet} row {change.row} ({change.key}) {change.action}: {fields}"
+                _("  {sheet} row {row} ({key}) {action}: {fields}").format(
+                    sheet=change.sheet,
+                    row=change.row,
+                    key=change.key,
+                    action=change.action,
+                    fields=fields,
+                )
             )
 
 
 @import_app.command("file")
 def import_file(
     path: Annotated[
-        Path, typer.Argument(help="An .xlsx workbook, a CSV file, a zip or a folder of CSV files.")
+        Path,
+        typer.Argument(help=_("An .xlsx workbook, a CSV file, a zip or a folder of CSV files.")),
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and show the changes; write nothing.")
+        bool, typer.Option("--dry-run", help=_("Check and show the changes; write nothing."))
     ] = False,
     acting: Acting = None,
 ) -> None:
@@ -86,10 +97,14 @@ def import_file(
     from grants.exchange import imports, workbook
 
     if not path.exists():
-        fail(f"{path}: no such file or folder")
+        fail(_("{path}: no such file or folder").format(path=path))
     limit = get_settings().import_max_mb * 1024 * 1024
     if path.is_file() and path.stat().st_size > limit:
-        fail(f"{path}: larger than the {get_settings().import_max_mb} MB import limit")
+        fail(
+            _("{path}: larger than the {limit} MB import limit").format(
+                path=path, limit=get_settings().import_max_mb
+            )
+        )
     book = workbook.read_path(path)
     engine = db.make_engine()
     with reported_errors():
@@ -102,14 +117,18 @@ def import_file(
         except imports.ImportRefused as refused:
             _report(refused.result)
             for problem in refused.result.problems:
-                typer.echo(f"error: {problem}", err=True)
+                typer.echo(_("error: {problem}").format(problem=problem), err=True)
             fail(str(refused))
     _report(result)
     if result.problems:
         for problem in result.problems:
-            typer.echo(f"error: {problem}", err=True)
-        fail(f"{len(result.problems)} problem(s) found; nothing was written (dry run)")
-    typer.echo("dry run: nothing was written" if dry_run else "imported", err=True)
+            typer.echo(_("error: {problem}").format(problem=problem), err=True)
+        fail(
+            _("{count} problem(s) found; nothing was written (dry run)").format(
+                count=len(result.problems)
+            )
+        )
+    typer.echo(_("dry run: nothing was written") if dry_run else _("imported"), err=True)
 
 
 @import_app.command("template")
@@ -118,23 +137,28 @@ def import_template(output: Output) -> None:
     from grants.exchange.template import template_xlsx
 
     output.write_bytes(template_xlsx())
-    typer.echo(f"wrote {output}", err=True)
+    typer.echo(_("wrote {output}").format(output=output), err=True)
 
 
 @import_app.command("json")
 def import_json(
-    path: Annotated[Path, typer.Argument(help="A dump written by `grants export json`.")],
+    path: Annotated[Path, typer.Argument(help=_("A dump written by `grants export json`."))],
 ) -> None:
     """Restore a JSON dump into an empty database (same ids, users and audit trail)."""
     from grants.exchange import dump
 
     if not path.is_file():
-        fail(f"{path}: no such file")
+        fail(_("{path}: no such file").format(path=path))
     with reported_errors():
         document = dump.read_document(path.read_bytes())
         with db.write_session(db.make_engine()) as session:
             counts = dump.restore(session.connection(), document)
-    typer.echo(f"restored {sum(counts.values()):,} rows in {len(counts)} tables", err=True)
+    typer.echo(
+        _("restored {rows:,} rows in {tables} tables").format(
+            rows=sum(counts.values()), tables=len(counts)
+        ),
+        err=True,
+    )
 
 
 def _tables(acting: str | None, sheets: list[str] | None) -> dict[str, Any]:
@@ -142,7 +166,11 @@ def _tables(acting: str | None, sheets: list[str] | None) -> dict[str, Any]:
 
     unknown = sorted(set(sheets or ()) - set(exports.EXPORTS))
     if unknown:
-        fail(f"--sheet: unknown {', '.join(unknown)}; the sheets are: {', '.join(exports.EXPORTS)}")
+        fail(
+            _("--sheet: unknown {unknown}; the sheets are: {sheets}").format(
+                unknown=", ".join(unknown), sheets=", ".join(exports.EXPORTS)
+            )
+        )
     with reported_errors(), db.read_session(db.make_engine()) as session:
         return exports.export_tables(session, _principal(session, acting), sheets)
 
@@ -163,7 +191,9 @@ def export_csv(output: Output, sheet: Sheets = None, acting: Acting = None) -> N
         output.mkdir(parents=True, exist_ok=True)
         for name, table in tables.items():
             (output / f"{name}.csv").write_bytes(csv_bytes(table.columns, table.rows))
-    typer.echo(f"wrote {output} ({len(tables)} tables)", err=True)
+    typer.echo(
+        _("wrote {output} ({count} tables)").format(output=output, count=len(tables)), err=True
+    )
 
 
 @export_app.command("xlsx")
@@ -173,7 +203,9 @@ def export_xlsx(output: Output, sheet: Sheets = None, acting: Acting = None) -> 
 
     tables = _tables(acting, sheet)
     output.write_bytes(exports.tables_xlsx(tables))
-    typer.echo(f"wrote {output} ({len(tables)} sheets)", err=True)
+    typer.echo(
+        _("wrote {output} ({count} sheets)").format(output=output, count=len(tables)), err=True
+    )
 
 
 @export_app.command("json")
@@ -183,7 +215,7 @@ def export_json(output: Output) -> None:
 
     with db.read_session(db.make_engine()) as session:
         output.write_bytes(dump.dump_bytes(session.connection()))
-    typer.echo(f"wrote {output}", err=True)
+    typer.echo(_("wrote {output}").format(output=output), err=True)
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -197,10 +229,10 @@ def export_iati(
     output: Output,
     validate: Annotated[
         bool,
-        typer.Option("--validate", help="Check the IATI rules (and the XSD with --schema-dir)."),
+        typer.Option("--validate", help=_("Check the IATI rules (and the XSD with --schema-dir).")),
     ] = False,
     schema_dir: Annotated[
-        Path | None, typer.Option("--schema-dir", help="The folder of the IATI 2.03 XSDs.")
+        Path | None, typer.Option("--schema-dir", help=_("The folder of the IATI 2.03 XSDs."))
     ] = None,
     as_of: AsOf = None,
     acting: Acting = None,
@@ -212,19 +244,23 @@ def export_iati(
 
     day = _as_of(as_of)
     if schema_dir is not None and not (schema_dir / iati_rules.SCHEMA_FILE).is_file():
-        fail(f"--schema-dir: {schema_dir} has no {iati_rules.SCHEMA_FILE}")
+        fail(
+            _("--schema-dir: {folder} has no {file}").format(
+                folder=schema_dir, file=iati_rules.SCHEMA_FILE
+            )
+        )
     with reported_errors(), db.read_session(db.make_engine()) as session:
         content = iati.iati_xml(session, _principal(session, acting), get_settings(), day, utcnow())
     output.write_bytes(content)
-    typer.echo(f"wrote {output}", err=True)
+    typer.echo(_("wrote {output}").format(output=output), err=True)
     if validate or schema_dir is not None:
         problems = iati_rules.check(content, day, schema_dir)
         for problem in problems:
-            typer.echo(f"error: {problem}", err=True)
+            typer.echo(_("error: {problem}").format(problem=problem), err=True)
         if problems:
-            fail(f"{len(problems)} problem(s) in {output}")
+            fail(_("{count} problem(s) in {output}").format(count=len(problems), output=output))
         typer.echo(
-            "valid" + (" against the XSD and the rules" if schema_dir else " by the rules"),
+            _("valid against the XSD and the rules") if schema_dir else _("valid by the rules"),
             err=True,
         )
 
@@ -240,4 +276,4 @@ def export_360giving(output: Output, as_of: AsOf = None, acting: Acting = None) 
             session, _principal(session, acting), get_settings(), _as_of(as_of)
         )
     output.write_bytes(content)
-    typer.echo(f"wrote {output}", err=True)
+    typer.echo(_("wrote {output}").format(output=output), err=True)
