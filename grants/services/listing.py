@@ -34,6 +34,8 @@ class Page(Generic[T]):
 
 
 MAX_LIMIT = 200
+DOWNLOAD_LIMIT = 10_000
+"""The most rows a list's download holds."""
 
 
 class Filters(BaseModel):
@@ -55,6 +57,14 @@ class Filters(BaseModel):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("text must not contain NUL characters")
         return value
+
+
+F = TypeVar("F", bound=Filters)
+
+
+def whole(filters: F) -> F:
+    """Return ``filters`` asking for every row from the first (up to ``DOWNLOAD_LIMIT``)."""
+    return filters.model_copy(update={"limit": DOWNLOAD_LIMIT, "offset": 0})
 
 
 def ordering(model: type[SQLModel], sort: str) -> list[Any]:

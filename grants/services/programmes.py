@@ -24,6 +24,7 @@ from grants.models import (
     Project,
     ProjectPartner,
 )
+from grants.services import scope
 from grants.services.access import Principal, manages_programme
 from grants.services.common import (
     apply_changes,
@@ -202,3 +203,22 @@ def partners_of(session: Session, project: Project) -> list[tuple[ProjectPartner
         .where(ProjectPartner.project_id == project.id)
     ).all()
     return sorted(rows, key=lambda row: (row[0].role != PartnerRole.LEAD, row[1].name))
+
+
+def programmes_with_calls(
+    session: Session, principal: Principal
+) -> list[tuple[Programme, list[Call], bool]]:
+    """Return the programmes the principal sees, by code, each with its calls by code and
+    whether the principal manages it."""
+    shown = list(
+        session.exec(scope.visible(principal, Programme).order_by(col(Programme.code))).all()
+    )
+    calls = session.exec(
+        select(Call)
+        .where(col(Call.programme_id).in_([p.id for p in shown]))
+        .order_by(col(Call.code))
+    ).all()
+    return [
+        (p, [c for c in calls if c.programme_id == p.id], manages_programme(principal, p))
+        for p in shown
+    ]

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from grants.i18n import _
 from grants.models import (
     Call,
     IssuedReport,
@@ -26,6 +27,7 @@ from grants.models import (
 )
 from grants.services import facts, scope
 from grants.services.access import Principal
+from grants.services.errors import NotFound
 from grants.services.facts import ProjectFigures, percent
 
 Labels = dict[tuple[ReportScope, int], str]
@@ -163,15 +165,28 @@ def _funders_and_calls(
     return funders, calls
 
 
-def report_room(session: Session, principal: Principal, today: dt.date) -> list[ProgrammeRoom]:
-    """Return each programme the principal funds (or manages), with projects and reports."""
-    programmes = list(
-        session.exec(
-            select(Programme)
-            .where(scope.programme_condition(principal, as_partner=False))
-            .order_by(col(Programme.code))
-        ).all()
-    )
+def programme_room(
+    session: Session, principal: Principal, programme_id: int, today: dt.date
+) -> ProgrammeRoom:
+    """Return one programme of the report room; ``NotFound`` if the principal has no room
+    for it."""
+    rooms = report_room(session, principal, today, programme_id=programme_id)
+    if not rooms:
+        raise NotFound(
+            _("{label} {ident} does not exist.").format(label="Programme", ident=programme_id)
+        )
+    return rooms[0]
+
+
+def report_room(
+    session: Session, principal: Principal, today: dt.date, *, programme_id: int | None = None
+) -> list[ProgrammeRoom]:
+    """Return each programme the principal funds (or manages), with projects and reports;
+    only programme ``programme_id`` if given."""
+    query = select(Programme).where(scope.programme_condition(principal, as_partner=False))
+    if programme_id is not None:
+        query = query.where(col(Programme.id) == programme_id)
+    programmes = list(session.exec(query.order_by(col(Programme.code))).all())
     ids = [programme.id for programme in programmes]
     if not ids:
         return []

@@ -7,13 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from grants.config import today
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
 from grants.services import programmes, search
 from grants.services.access import Principal
 from grants.services.errors import NotAllowed
-from grants.web import navigation
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
+from grants.services.listing import whole
+from grants.web import downloads, navigation
+from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB, settings_of
 from grants.web.forms import page
 from grants.web.listing import Listing
 from grants.web.record_forms import Form, Posted, current_values, parse, show, submit
@@ -27,14 +29,18 @@ def _manager(principal: Principal) -> None:
         raise NotAllowed(_("Only grant managers and administrators may do this."))
 
 
+def _filters(q: str, offset: int = 0) -> search.OrganisationFilters:
+    return search.OrganisationFilters(
+        q=q.strip()[:100] or None, offset=max(0, min(offset, 10_000_000))
+    )
+
+
 @router.get("/organisations", response_class=HTMLResponse)
 def organisation_list(
     request: Request, principal: SignedIn, db: ReadDB, q: str = "", offset: int = 0
 ) -> Response:
     """List the organisations the user may see, searchable by name, in pages."""
-    filters = search.OrganisationFilters(
-        q=q.strip()[:100] or None, offset=max(0, min(offset, 10_000_000))
-    )
+    filters = _filters(q, offset)
     found = search.organisations(db, principal, filters)
     listing = Listing(
         "/organisations",
@@ -43,7 +49,6 @@ def organisation_list(
         found.total,
         filters.limit,
         filters.offset,
-        downloads=False,
     )
     return page(
         request,
@@ -54,6 +59,22 @@ def organisation_list(
         q=q,
         may_edit=navigation.is_manager(principal),
     )
+
+
+@router.get("/organisations.{fmt}")
+def organisation_list_download(
+    request: Request, fmt: downloads.Format, principal: SignedIn, db: ReadDB, q: str = ""
+) -> Response:
+    """Download every organisation of the list, with the search on screen."""
+    found = search.organisations(db, principal, whole(_filters(q)))
+    columns = [
+        ("ref", _("Reference")),
+        ("name", _("Name")),
+        ("kind", _("Kind")),
+        ("country", _("Country")),
+        ("city", _("City")),
+    ]
+    return downloads.table(columns, found.items, fmt, "organisations", today(settings_of(request)))
 
 
 @router.get("/organisations/new", response_class=HTMLResponse)

@@ -1,7 +1,8 @@
 """The partner portal: what is due, milestone submissions and progress updates.
 
 The expense and indicator value forms, and the form handling all of them share, are in
-``grants.web.portal_forms``, whose routes this router includes.
+``grants.web.portal_forms``, and the lists' downloads in ``grants.web.portal_downloads``;
+this router includes the routes of both.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from grants.services import forms, portal, scope, submissions
 from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError
-from grants.web import portal_forms
+from grants.web import portal_downloads, portal_forms
 from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
 from grants.web.forms import Current, Refusal, day, done, page, version_of
 from grants.web.portal_forms import Uploads, read, refused
 
 router = APIRouter()
 router.include_router(portal_forms.router)
+router.include_router(portal_downloads.router)
 
 
 @router.get("/portal", response_class=HTMLResponse)

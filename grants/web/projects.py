@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from grants.models import Attachment, Project
+from grants.i18n import _
+from grants.models import Attachment, AuditEvent, Project
 from grants.services import attachments, project_view, scope
+from grants.web import downloads
 from grants.web.deps import PathId, ReadDB, SignedIn
 from grants.web.forms import day, page
 from grants.web.templating import templates
@@ -33,6 +37,44 @@ def project_history(
         "history.html",
         {"project": project, "events": scope.project_history(db, principal, project_id)},
     )
+
+
+def _changes_text(changes: dict[str, Any]) -> str:
+    """Return the changes as the page lists them, one ``field: before → after`` per field."""
+    return "; ".join(
+        f"{field}: {change.get('before')} → {change.get('after')}"
+        if isinstance(change, dict)
+        else f"{field}: {change}"
+        for field, change in changes.items()
+    )
+
+
+def _history_row(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "at": event.at,
+        "who": event.actor_label,
+        "what": f"{event.entity} {event.entity_id}: {_(event.action.value)}",
+        "changes": _changes_text(event.changes),
+        "why": event.reason,
+    }
+
+
+@router.get("/projects/{project_id}/history.{fmt}")
+def project_history_download(
+    request: Request, project_id: PathId, fmt: downloads.Format, principal: SignedIn, db: ReadDB
+) -> Response:
+    """Download the project's history as the page shows it: who, when, what changed, why."""
+    project = scope.get_visible(db, principal, Project, project_id)
+    events = scope.project_history(db, principal, project_id)
+    columns = [
+        ("at", _("When (UTC)")),
+        ("who", _("Who")),
+        ("what", _("What")),
+        ("changes", _("Changes")),
+        ("why", _("Why")),
+    ]
+    rows = [_history_row(event) for event in events]
+    return downloads.table(columns, rows, fmt, f"history-{project.reference}", day(request))
 
 
 @router.get("/attachments/{attachment_id}")

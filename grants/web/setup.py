@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
+from grants.config import today
 from grants.i18n import _
 from grants.models import (
     Call,
@@ -21,8 +22,8 @@ from grants.models import (
 from grants.services import programmes, scope
 from grants.services.access import Principal, manages_programme
 from grants.services.errors import NotAllowed
-from grants.web import navigation
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
+from grants.web import downloads, navigation
+from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB, settings_of
 from grants.web.forms import page
 from grants.web.record_forms import (
     Form,
@@ -46,17 +47,39 @@ def _manager(principal: Principal) -> None:
 @router.get("/programmes", response_class=HTMLResponse)
 def programme_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """List the programmes the user sees, each with its calls."""
-    shown = list(db.exec(scope.visible(principal, Programme).order_by(col(Programme.code))).all())
-    calls = db.exec(
-        select(Call)
-        .where(col(Call.programme_id).in_([p.id for p in shown]))
-        .order_by(col(Call.code))
-    ).all()
-    rows = [
-        (p, [c for c in calls if c.programme_id == p.id], manages_programme(principal, p))
-        for p in shown
-    ]
+    rows = programmes.programmes_with_calls(db, principal)
     return page(request, "programmes.html", None, rows=rows, admin=principal.is_admin)
+
+
+def _programme_rows(found: list[tuple[Programme, list[Call], bool]]) -> list[dict[str, Any]]:
+    """One row per call, and one for each programme without a call, the programme repeated."""
+    rows: list[dict[str, Any]] = []
+    for programme, calls, _manages in found:
+        listed: list[Call | None] = [*calls] or [None]
+        rows.extend({"programme": programme, "call": call} for call in listed)
+    return rows
+
+
+@router.get("/programmes.{fmt}")
+def programme_list_download(
+    request: Request, fmt: downloads.Format, principal: SignedIn, db: ReadDB
+) -> Response:
+    """Download the programmes the user sees, one row per call."""
+    rows = _programme_rows(programmes.programmes_with_calls(db, principal))
+    columns = [
+        ("programme.code", _("Programme")),
+        ("programme.title", _("Programme title")),
+        ("programme.start_date", _("Starts")),
+        ("programme.end_date", _("Ends")),
+        ("programme.budget", _("Budget")),
+        ("programme.currency", _("Currency")),
+        ("call.code", _("Call")),
+        ("call.title", _("Call title")),
+        ("call.opens_on", _("Opens")),
+        ("call.closes_on", _("Closes")),
+        ("call.max_amount", _("Maximum per project")),
+    ]
+    return downloads.table(columns, rows, fmt, "programmes", today(settings_of(request)))
 
 
 def _organisation_options(db: Session) -> list[tuple[Any, str]]:
