@@ -57,7 +57,12 @@ async def read_db(request: Request) -> AsyncIterator[Session]:
 
 
 def write_db(request: Request) -> Iterator[Session]:
-    """A session in one write transaction, committed when the request succeeds."""
+    """A session in one write transaction, committed when the request succeeds.
+
+    ``WriteDB`` ends it when the route returns, before the answer is sent: a browser
+    following the redirect, or an API client reading back, sees the change, and a failed
+    commit becomes an error page instead of a success whose change is lost.
+    """
     with db.write_session(engine_of(request)) as session:
         yield session
 
@@ -65,7 +70,7 @@ def write_db(request: Request) -> Iterator[Session]:
 ReadDB = Annotated[Session, Depends(read_db)]
 PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 """A row id in a page's path: positive and within a 32-bit column (else 422, never a 500)."""
-WriteDB = Annotated[Session, Depends(write_db)]
+WriteDB = Annotated[Session, Depends(write_db, scope="function")]
 
 
 def secure_cookies(request: Request) -> bool:
