@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from grants.i18n import _, format_money
 from grants.models import Attachment, Milestone, Organisation, ProgressUpdate, Tranche
-from grants.services import scope
+from grants.services import portal_views, scope
 from grants.services.access import Principal
 from grants.web.forms import Current
 
@@ -106,6 +106,7 @@ def facts(db: Session, principal: Principal, kind: str, obj: Any) -> Current:
             (_("Due date"), obj.due_date),
             (_("Status"), _status(obj.status)),
             (_("Submitted on"), obj.submitted_on),
+            (_("Note from the partner"), portal_views.last_submission_note(db, obj)),
             (_("Review note"), obj.review_note),
         ]
     if isinstance(obj, Tranche):

@@ -32,6 +32,7 @@ from tests.security.helpers import (
     DONOR,
     EDITOR_NOOR,
     EDITOR_ZARQA,
+    MANAGER,
     TODAY,
     VIEWER,
     VIEWER_ZARQA,
@@ -180,6 +181,9 @@ def test_submit_a_milestone_with_two_files_and_a_note(demo: Demo, browsers: Brow
     assert "waiting for the grant manager's review" in text_of(again)
     assert "Held on 10 June." in text_of(again)
     assert not page_of(again).xpath("//form[contains(@action, '/submit')]")
+    review = page_of(browsers[MANAGER].get(f"/milestones/{milestone}/return"))
+    shown = {label.text_content(): label.getnext().text_content() for label in review.iter("dt")}
+    assert shown["Note from the partner"] == "Held on 10 June.", "the reviewer reads the note"
 
 
 def _files_of(demo: Demo, milestone: int) -> list[Attachment]:
