@@ -54,6 +54,7 @@ def _principal(session: Session, email: str | None) -> Principal:
 
 
 def _report(result: ImportResult) -> None:
+    """Print the notes, the counts per sheet, each change and each problem."""
     for note in result.notes:
         typer.echo(_("note: {note}").format(note=note), err=True)
     for skipped in result.skipped:
@@ -79,6 +80,8 @@ def _report(result: ImportResult) -> None:
                     fields=fields,
                 )
             )
+    for problem in result.problems:
+        typer.echo(_("error: {problem}").format(problem=problem), err=True)
 
 
 @import_app.command("file")
@@ -93,18 +96,9 @@ def import_file(
     acting: Acting = None,
 ) -> None:
     """Import organisations, projects, partners, milestones, tranches and budget lines."""
-    from grants.config import get_settings
     from grants.exchange import imports, workbook
 
-    if not path.exists():
-        fail(_("{path}: no such file or folder").format(path=path))
-    limit = get_settings().import_max_mb * 1024 * 1024
-    if path.is_file() and path.stat().st_size > limit:
-        fail(
-            _("{path}: larger than the {limit} MB import limit").format(
-                path=path, limit=get_settings().import_max_mb
-            )
-        )
+    _check_size(path)
     book = workbook.read_path(path)
     engine = db.make_engine()
     with reported_errors():
@@ -116,19 +110,26 @@ def import_file(
                 )
         except imports.ImportRefused as refused:
             _report(refused.result)
-            for problem in refused.result.problems:
-                typer.echo(_("error: {problem}").format(problem=problem), err=True)
             fail(str(refused))
     _report(result)
     if result.problems:
-        for problem in result.problems:
-            typer.echo(_("error: {problem}").format(problem=problem), err=True)
         fail(
             _("{count} problem(s) found; nothing was written (dry run)").format(
                 count=len(result.problems)
             )
         )
     typer.echo(_("dry run: nothing was written") if dry_run else _("imported"), err=True)
+
+
+def _check_size(path: Path) -> None:
+    """Fail unless ``path`` exists and is within the import size limit."""
+    from grants.config import get_settings
+
+    if not path.exists():
+        fail(_("{path}: no such file or folder").format(path=path))
+    limit = get_settings().import_max_mb
+    if path.is_file() and path.stat().st_size > limit * 1024 * 1024:
+        fail(_("{path}: larger than the {limit} MB import limit").format(path=path, limit=limit))
 
 
 @import_app.command("template")

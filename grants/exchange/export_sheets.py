@@ -8,6 +8,8 @@ column (objectives, sectors, gates).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -81,33 +83,42 @@ def projects(session: Session, principal: Principal) -> Table:
             .order_by(col(ProjectSector.code))
         ).all()
     )
-    table = []
-    for project, call_code, manager, lead_ref in rows:
-        sector_text = "; ".join(
-            f"{s.code}: {shown(s.percentage)}" for s in sectors.get(project.id, [])
-        )
-        table.append(
-            (
-                project.reference,
-                call_code,
-                project.title,
-                project.summary,
-                project.city,
-                project.country,
-                project.currency,
-                project.awarded_amount,
-                project.planned_start,
-                project.planned_end,
-                manager,
-                "; ".join(objectives.get(project.id, [])),
-                lead_ref,
-                sector_text,
-                project.status,
-                project.actual_start,
-                project.actual_end,
-            )
-        )
+    table = [
+        _project_row(project, call_code, manager, lead_ref, objectives, sectors)
+        for project, call_code, manager, lead_ref in rows
+    ]
     return Table([c.name for c in SHEETS["projects"].columns], table)
+
+
+def _project_row(
+    project: Project,
+    call_code: str,
+    manager: str | None,
+    lead_ref: str | None,
+    objectives: dict[int, list[Any]],
+    sectors: dict[int, list[Any]],
+) -> tuple[Any, ...]:
+    """Return one project's row of the projects sheet."""
+    sector_text = "; ".join(f"{s.code}: {shown(s.percentage)}" for s in sectors.get(project.id, []))
+    return (
+        project.reference,
+        call_code,
+        project.title,
+        project.summary,
+        project.city,
+        project.country,
+        project.currency,
+        project.awarded_amount,
+        project.planned_start,
+        project.planned_end,
+        manager,
+        "; ".join(objectives.get(project.id, [])),
+        lead_ref,
+        sector_text,
+        project.status,
+        project.actual_start,
+        project.actual_end,
+    )
 
 
 def partners(session: Session, principal: Principal) -> Table:

@@ -3,9 +3,12 @@
 Rows are matched to records by their keys (organisation ref, project reference, and within
 a project a partner's organisation, a milestone's or tranche's number, a budget line's code).
 A new key creates a record, a changed value updates one, an identical row changes nothing,
-so importing the same file twice writes nothing the second time. Each row runs in a
-savepoint, so a refused row is reported and the next one still checked; the whole import is
-one transaction that is kept only when no row was refused (and never on a dry run).
+so importing the same file twice writes nothing the second time. Every row is checked and
+every refusal reported: a sheet's importer either checks a row by the services' rules
+against facts loaded once for the sheet and writes the rows it accepted together once the
+sheet is checked (milestones), or applies the row through a service in a savepoint of its
+own, so a refused row leaves nothing behind. The whole import is one transaction that is
+kept only when no row was refused (and never on a dry run).
 """
 
 from __future__ import annotations
