@@ -124,7 +124,11 @@ def _changed_projects(session: Session, since: int) -> list[int]:
 
 
 def current(session: Session, today: dt.date) -> Snapshot:
-    """Return the facts of every project as of ``today``, up to date with every write."""
+    """Return the facts of every project as of ``today``, up to date with every write.
+
+    Call it in a read session: in a transaction that has written, the mark and the figures
+    would include changes that a rollback could still undo.
+    """
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     pool = engine.pool
