@@ -238,7 +238,11 @@ def test_cookie_secure_setting_forces_secure_cookies(demo: Demo, settings: Setti
 
 
 def _field_error(page: str, field: str) -> str:
-    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    """The message shown next to ``field``, when its input points to it; else ""."""
+    described = re.search(rf'<input[^>]*\bid="{field}"[^>]*>', page)
+    if described is None or f'aria-describedby="{field}-error"' not in described.group(0):
+        return ""
+    match = re.search(rf'<small class="field-error" id="{field}-error">([^<]*)</small>', page)
     return match.group(1) if match else ""
 
 
