@@ -152,7 +152,8 @@ def _transactions(activity: etree._Element, facts: ProjectFacts, as_of: dt.date)
     if start := facts.actual_start(as_of):
         transaction(COMMITMENT, start, project.awarded_amount, _("Grant agreement"))
     for tranche in facts.payments:
-        assert tranche.paid_on is not None and tranche.paid_amount is not None
+        assert tranche.paid_on is not None
+        assert tranche.paid_amount is not None
         transaction(
             DISBURSEMENT,
             tranche.paid_on,

@@ -86,8 +86,8 @@ def _rules_of(
         if t != 100
     ]
     for budget in activity.findall("budget"):
-        start = _day(budget.find("period-start").get("iso-date"))  # type: ignore[union-attr]
-        end = _day(budget.find("period-end").get("iso-date"))  # type: ignore[union-attr]
+        start = _day(budget.find("period-start").get("iso-date"))
+        end = _day(budget.find("period-end").get("iso-date"))
         if start is None or end is None or end < start:
             problems.append(_("a budget period ends before it starts"))
         elif end > _one_year_after(start):

@@ -137,7 +137,7 @@ def _add_spending(session: Session, facts: dict[int, ProjectFacts], as_of: dt.da
     """Sum expenses per project and calendar month, dated by the month's last expense."""
     months: dict[int, dict[tuple[int, int], tuple[dt.date, Decimal]]] = defaultdict(dict)
     for project_id, spent_on, amount in session.exec(
-        select(Expense.project_id, Expense.spent_on, Expense.amount)
+        select(Expense.project_id, col(Expense.spent_on), col(Expense.amount))
         .where(col(Expense.project_id).in_(list(facts)), col(Expense.spent_on) <= as_of)
         .order_by(col(Expense.spent_on))
     ):
