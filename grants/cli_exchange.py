@@ -214,7 +214,11 @@ def export_json(output: Output) -> None:
     """Write the whole database as JSON (a backup that `grants import json` restores)."""
     from grants.exchange import dump
 
-    with db.read_session(db.make_engine()) as session:
+    engine = db.make_engine()
+    if engine.dialect.name == "postgresql":
+        # Every table read from one snapshot, so rows written meanwhile never half appear.
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    with db.read_session(engine) as session:
         output.write_bytes(dump.dump_bytes(session.connection()))
     typer.echo(_("wrote {output}").format(output=output), err=True)
 

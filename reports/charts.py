@@ -142,33 +142,55 @@ def budget_chart(budget: pd.DataFrame, currency: str) -> str:
         return _svg(figure, title, "budget")
 
 
-def _share_of_target(value: Any, target: Any) -> float:
-    """Return ``value`` as a percentage of ``target`` (0 when there is no target)."""
-    goal = _number(target)
-    return 100 * _number(value) / goal if goal else 0.0
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def progress_to_target(row: dict[str, Any]) -> float | None:
+    """Return how far an indicator has gone from its baseline to its target, in percent.
+
+    0 is the baseline and 100 the target, whichever way the target lies (more people
+    reached, or fewer days of waiting); past the target is over 100, moving away from it is
+    below 0. None when there is no target to go to, or no value reported yet.
+    """
+    if _absent(row.get("target")) or _absent(row.get("actual")):
+        return None
+    start, goal = _number(row["baseline"]), _number(row["target"])
+    if goal == start:
+        return None
+    return 100 * (_number(row["actual"]) - start) / (goal - start)
 
 
 def indicator_chart(indicators: pd.DataFrame) -> str:
-    """Return an SVG chart of each indicator's baseline and latest value as % of its target.
+    """Return an SVG chart of each indicator's progress from its baseline to its target.
 
     Indicators count different things (meetings, people, days), so one panel compares them
-    on the only common scale, the share of their own target; the table beside the chart
-    gives the values themselves.
+    on the only common scale: the way from their own baseline (0 %) to their own target
+    (100 %); the table beside the chart gives the values themselves.
     """
-    title = _("Indicators: baseline and latest value, as a share of the target")
+    title = _("Indicators: progress from the baseline to the target")
     rows = indicators.to_dict("records")
-    baseline = [_share_of_target(row["baseline"], row["target"]) for row in rows]
-    latest = [_share_of_target(row["actual"], row["target"]) for row in rows]
+    progress = [progress_to_target(row) for row in rows]
+    drawn = [share for share in progress if share is not None]
     with _settings("indicators"):
         figure, ax = _axes(0.95 + 0.5 * max(len(rows), 1), left=0.25, bottom=0.55)
         positions = [index * 1.0 for index in range(len(rows))]
-        ax.barh([p + 0.12 for p in positions], baseline, 0.22, color=COLOURS[0])
-        ax.barh([p + 0.36 for p in positions], latest, 0.22, color=COLOURS[2])
+        ax.barh(
+            [p + 0.25 for p, share in zip(positions, progress, strict=True) if share is not None],
+            drawn,
+            0.3,
+            color=COLOURS[2],
+        )
+        ax.axvline(0, color="#1b1f24", linewidth=0.8)
         ax.axvline(100, color=COLOURS[1], linestyle="--", linewidth=1.2)
-        for position, row in zip(positions, rows, strict=True):
+        low = min([0.0, *drawn])
+        for position, row, share in zip(positions, rows, progress, strict=True):
+            label = f"{row['title']} ({row['unit']})"
+            if share is None:
+                label += " · " + _("no target or no value yet")
             ax.annotate(
-                f"{row['title']} ({row['unit']})",
-                (0, position - 0.05),
+                label,
+                (low, position - 0.05),
                 xytext=(4, 0),
                 textcoords="offset points",
                 va="center",
@@ -176,12 +198,12 @@ def indicator_chart(indicators: pd.DataFrame) -> str:
             )
         ax.set_ylim(len(rows) - 0.45, -0.3)
         ax.set_yticks([])
-        ax.set_xlim(0, max([110.0, *baseline, *latest]) * 1.05)
+        ax.set_xlim(low * 1.05, max([110.0, *drawn]) * 1.05)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:.0f}\u00a0%"))
         ax.legend(
             handles=[
-                Patch(color=COLOURS[0], label=_("Baseline")),
                 Patch(color=COLOURS[2], label=_("Latest value")),
+                Line2D([], [], color="#1b1f24", label=_("Baseline (0 %)")),
                 Line2D([], [], color=COLOURS[1], linestyle="--", label=_("Target (100 %)")),
             ],
             loc="upper center",

@@ -300,7 +300,11 @@ def portfolio_report(
         kpis=kpis,
         by_country=_rollup(table, milestones, ["country"]),
         by_city=_rollup(table, milestones, ["country", "city"]),
-        overdue=overdue.sort_values(["days_late"], ascending=False).reset_index(drop=True),
+        overdue=overdue.sort_values(
+            ["days_late", "reference", "position"],
+            ascending=[False, True, True],
+            kind="mergesort",
+        ).reset_index(drop=True),
         at_risk=at_risk.assign(risks=at_risk["risks"].map("; ".join)).reset_index(drop=True),
         indicators=_indicator_rollup(indicators),
         annex=table[

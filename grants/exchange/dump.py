@@ -67,7 +67,9 @@ def _decode(table: Table, name: str, value: Any) -> Any:
     if isinstance(column_type, Date):
         return dt.date.fromisoformat(value)
     if isinstance(column_type, Boolean):
-        return bool(value)
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
     if isinstance(column_type, Enum) and column_type.enum_class is not None:
         return column_type.enum_class(value)
     if isinstance(column_type, JSON):

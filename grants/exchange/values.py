@@ -16,6 +16,7 @@ from openpyxl.utils.datetime import from_excel
 
 from grants.exchange.layout import Column
 from grants.i18n import _
+from grants.services.forms import CONTROL_CHARACTERS
 
 # Spaces, no-break spaces, narrow no-break spaces and apostrophes group thousands.
 THOUSANDS = re.compile(r"[\s\u00a0\u202f'\u2019]")
@@ -172,6 +173,8 @@ def read_cell(column: Column, value: Any) -> Any:
     """Return the cell ``value`` read as ``column``'s kind; ``None`` for an empty cell."""
     if is_blank(value):
         return None
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise CellError(_("remove the invisible control characters from this text"))
     readers = {
         "text": read_text,
         "date": read_date,

@@ -20,20 +20,20 @@ class ProjectListFilters(search.ProjectFilters):
     at_risk: bool | None = Field(default=None, description="Is (or is not) at risk today.")
 
 
-def _flagged_ids(session: Session, today: dt.date) -> list[int]:
-    """Return the projects at risk today (the query scopes them to what the principal sees)."""
-    known = snapshot.current(session, today).projects
-    return [pid for pid, found in known.items() if found.reasons]
-
-
 def project_query(
-    session: Session, principal: Principal, f: ProjectListFilters, today: dt.date
+    session: Session,
+    principal: Principal,
+    f: ProjectListFilters,
+    today: dt.date,
+    known: snapshot.Snapshot | None = None,
 ) -> Any:
     """Return a select of the visible projects matching every filter, the risk one included."""
     base = search.ProjectFilters.model_validate(f.model_dump(exclude={"at_risk"}))
     query = search.project_query(principal, base, today)
     if f.at_risk is not None:
-        flagged = _flagged_ids(session, today)
+        known = known or snapshot.current(session, today)
+        # The query keeps these to the projects the principal may see.
+        flagged = [pid for pid, found in known.projects.items() if found.reasons]
         query = query.where(
             col(Project.id).in_(flagged) if f.at_risk else col(Project.id).not_in(flagged)
         )
@@ -54,12 +54,16 @@ def project_list(
         if everything
         else f.paging
     )
-    found = page(session, project_query(session, principal, f, today), Project, f.sort, paging)
-    _add_calls_and_risks(session, found.items, today)
+    known = snapshot.current(session, today)  # one view of the risks for filter and rows
+    query = project_query(session, principal, f, today, known)
+    found = page(session, query, Project, f.sort, paging)
+    _add_calls_and_risks(session, found.items, known)
     return found
 
 
-def _add_calls_and_risks(session: Session, rows: list[dict[str, Any]], today: dt.date) -> None:
+def _add_calls_and_risks(
+    session: Session, rows: list[dict[str, Any]], known: snapshot.Snapshot
+) -> None:
     """Add each row's call code and at-risk reasons, in a fixed number of queries."""
     if not rows:
         return
@@ -68,10 +72,9 @@ def _add_calls_and_risks(session: Session, rows: list[dict[str, Any]], today: dt
             select(Call.id, Call.code).where(col(Call.id).in_({row["call_id"] for row in rows}))
         ).all()
     )
-    known = snapshot.current(session, today).projects
     for row in rows:
         row["call_code"] = calls.get(row["call_id"], "")
-        found = known.get(row["id"])
+        found = known.projects.get(row["id"])
         row["risks"] = list(found.reasons) if found else []
         row["at_risk"] = bool(row["risks"])
 

@@ -173,7 +173,7 @@ def programme_room(
     rooms = report_room(session, principal, today, programme_id=programme_id)
     if not rooms:
         raise NotFound(
-            _("{label} {ident} does not exist.").format(label="Programme", ident=programme_id)
+            _("{label} {ident} does not exist.").format(label=_("Programme"), ident=programme_id)
         )
     return rooms[0]
 

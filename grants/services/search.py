@@ -242,7 +242,7 @@ def visible_organisation(s: Session, p: Principal, ident: int) -> Organisation:
     found = s.exec(_visible_organisations(p).where(col(Organisation.id) == ident)).first()
     if found is None:
         raise NotFound(
-            _("{label} {ident} does not exist.").format(label="Organisation", ident=ident)
+            _("{label} {ident} does not exist.").format(label=_("Organisation"), ident=ident)
         )
     return found
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import weakref
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -55,17 +55,9 @@ class Snapshot:
     mark: int
     projects: dict[int, ProjectFacts] = field(default_factory=dict)
 
-    def of(self, project_ids: Iterable[int] | None = None) -> list[ProjectFacts]:
-        """Return the facts of ``project_ids`` (all projects when None), by reference."""
-        chosen = (
-            self.projects.values()
-            if project_ids is None
-            else (self.projects[pid] for pid in project_ids if pid in self.projects)
-        )
-        return sorted(chosen, key=lambda found: found.reference)
 
-
-_lock = threading.Lock()
+_guard = threading.Lock()
+_locks: weakref.WeakKeyDictionary[Pool, threading.Lock] = weakref.WeakKeyDictionary()
 # Keyed by the engine's connection pool, which every engine made from it with other
 # execution options (the write sessions' engines, say) shares.
 _snapshots: weakref.WeakKeyDictionary[Pool, Snapshot] = weakref.WeakKeyDictionary()
@@ -113,44 +105,82 @@ def _compute(session: Session, today: dt.date, ids: list[int] | None) -> dict[in
     return found
 
 
-def _changed_projects(session: Session, since: int) -> list[int]:
-    """Return the projects named by audit events after ``since``."""
+# Audit events of rows the snapshot shows without a project of their own: an organisation's
+# name appears in the waiting items, so renaming one refreshes every project.
+SHOWN_ELSEWHERE = ("organisation",)
+# More changed projects than this, and computing them all again is simpler and no slower.
+MAX_CHANGED = 2_000
+
+
+def _changed_projects(session: Session, since: int) -> list[int] | None:
+    """Return the projects named by audit events after ``since``; None means all of them."""
     query = (
-        sa_select(col(AuditEvent.project_id))
-        .where(col(AuditEvent.id) > since, col(AuditEvent.project_id).is_not(None))
+        sa_select(col(AuditEvent.project_id), col(AuditEvent.entity))
+        .where(col(AuditEvent.id) > since)
+        .where(
+            col(AuditEvent.project_id).is_not(None) | col(AuditEvent.entity).in_(SHOWN_ELSEWHERE)
+        )
         .distinct()
     )
-    return [int(pid) for pid in session.execute(query).scalars()]
+    changed: set[int] = set()
+    for project_id, entity in session.execute(query):
+        if project_id is None and entity in SHOWN_ELSEWHERE:
+            return None
+        changed.add(int(project_id))
+    return None if len(changed) > MAX_CHANGED else sorted(changed)
+
+
+def _refreshed(session: Session, known: Snapshot | None, today: dt.date, mark: int) -> Snapshot:
+    """Return ``known`` brought up to ``mark`` and ``today``, computing as little as it can."""
+    if known is None or known.day != today:
+        return Snapshot(today, mark, _compute(session, today, None))
+    changed = _changed_projects(session, known.mark)
+    if changed is None:
+        return Snapshot(today, mark, _compute(session, today, None))
+    projects = dict(known.projects)
+    for pid in changed:
+        projects.pop(pid, None)
+    projects.update(_compute(session, today, changed) if changed else {})
+    return replace(known, mark=mark, projects=projects)
 
 
 def current(session: Session, today: dt.date) -> Snapshot:
     """Return the facts of every project as of ``today``, up to date with every write.
 
     Call it in a read session: in a transaction that has written, the mark and the figures
-    would include changes that a rollback could still undo.
+    would include changes that a rollback could still undo. While another thread brings the
+    snapshot of the same day up to date, it answers with the one it has rather than wait
+    (holding a database connection) for the newer one. A database emptied and restored under
+    a running process is only seen whole the next day: restart the app after a restore.
     """
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     pool = engine.pool
     mark = int(session.execute(HIGH_WATER_MARK).scalar() or 0)
-    with _lock:
-        known = _snapshots.get(pool)
-        if known is not None and known.day == today and known.mark == mark:
+    known = _snapshots.get(pool)
+    if known is not None and known.day == today and known.mark >= mark:
+        return known  # current, or newer than this transaction's view: never go back
+    with _guard:
+        lock = _locks.setdefault(pool, threading.Lock())
+    if known is not None and known.day == today:
+        if not lock.acquire(blocking=False):
             return known
-        if known is None or known.day != today or mark < known.mark:
-            fresh = Snapshot(today, mark, _compute(session, today, None))
-        else:
-            changed = _changed_projects(session, known.mark)
-            projects = dict(known.projects)
-            for pid in changed:
-                projects.pop(pid, None)
-            projects.update(_compute(session, today, changed) if changed else {})
-            fresh = replace(known, mark=mark, projects=projects)
+    else:
+        lock.acquire()
+    try:
+        known = _snapshots.get(pool)
+        if known is not None and known.day == today and known.mark >= mark:
+            return known
+        fresh = _refreshed(session, known, today, mark)
         _snapshots[pool] = fresh
         return fresh
+    finally:
+        lock.release()
 
 
-_remembered: dict[tuple[Pool, Hashable], tuple[int, dt.date, Any]] = {}
+_remembered: weakref.WeakKeyDictionary[Pool, dict[Hashable, tuple[int, dt.date, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 REMEMBERED_MAX = 256
 
 
@@ -159,19 +189,19 @@ def remembered(session: Session, known: Snapshot, key: Hashable, compute: Callab
 
     For answers that depend only on the data and the day (a dashboard's lists for one
     scope, say): ``known`` is the snapshot just read, whose mark says whether anything
-    changed. At most ``REMEMBERED_MAX`` answers are kept, the oldest dropped first.
+    changed. At most ``REMEMBERED_MAX`` answers are kept per database, the oldest dropped.
     """
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    slot = (engine.pool, key)
-    with _lock:
-        found = _remembered.get(slot)
+    with _guard:
+        answers = _remembered.setdefault(engine.pool, {})
+        found = answers.get(key)
     if found is not None and found[0] == known.mark and found[1] == known.day:
         return found[2]
     value = compute()
-    with _lock:
-        _remembered.pop(slot, None)
-        _remembered[slot] = (known.mark, known.day, value)
-        while len(_remembered) > REMEMBERED_MAX:
-            _remembered.pop(next(iter(_remembered)))
+    with _guard:
+        answers.pop(key, None)
+        answers[key] = (known.mark, known.day, value)
+        while len(answers) > REMEMBERED_MAX:
+            answers.pop(next(iter(answers)))
     return value

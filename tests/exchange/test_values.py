@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from grants.exchange.layout import Column
 from grants.exchange.values import (
     CellError,
     read_bool,
+    read_cell,
     read_choice,
     read_date,
     read_decimal,
@@ -89,3 +91,11 @@ def test_sectors_with_and_without_percentages() -> None:
         read_sectors("151: 100")
     with pytest.raises(CellError, match="percentage"):
         read_sectors("15190; 16010")
+
+
+@pytest.mark.parametrize("kind", ["text", "list", "choice"])
+def test_text_with_control_characters_is_refused_as_the_forms_refuse_it(kind: str) -> None:
+    column = Column("title", kind, "Title", choices=("a\x01b",))  # type: ignore[arg-type]
+    with pytest.raises(CellError, match="control characters"):
+        read_cell(column, "Workshop\x01 report")
+    assert read_cell(Column("title", "text", "Title"), "Workshop\treport") == "Workshop\treport"

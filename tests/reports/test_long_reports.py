@@ -61,7 +61,7 @@ def test_a_long_overdue_list_shows_the_most_overdue_and_points_to_the_rest(
     overdue = section(render.portfolio_html(portfolio), "overdue")
     assert (
         f"{total} milestones are overdue; the 1 most overdue are listed here, and all of them "
-        "in the attached spreadsheet" in flat(overdue)
+        "in the spreadsheet of this report's data" in flat(overdue).replace("&#39;", "'")
     )
     rows = body_rows(overdue)
     assert len(rows) == 1
@@ -85,22 +85,27 @@ def test_the_annex_writes_the_place_and_the_milestones_accepted_of_all(
         assert cells[8] == f"{project['accepted']} / {project['milestones']}"
 
 
-def test_the_indicator_chart_compares_indicators_as_a_share_of_their_target() -> None:
+def test_the_indicator_chart_shows_each_indicators_way_from_baseline_to_target() -> None:
     indicators = pd.DataFrame(
         {
-            "title": ["Meetings held", "People reached"],
-            "unit": ["meetings", "people"],
-            "baseline": ["0", "100"],
-            "target": ["8", "400"],
-            "actual": ["4", "600"],
+            "title": ["Meetings held", "People reached", "Days of waiting", "Volunteers"],
+            "unit": ["meetings", "people", "days", "people"],
+            "baseline": ["0", "100", "30", "5"],
+            "target": ["8", "400", "10", None],
+            "actual": ["4", "600", "20", "9"],
         }
     )
+    shares = [charts.progress_to_target(row) for row in indicators.to_dict("records")]
+    assert shares[0] == pytest.approx(50)  # half way from 0 to 8
+    assert shares[1] == pytest.approx(500 / 3)  # past the target: 500 of 300 more
+    assert shares[2] == pytest.approx(50)  # a reduction, half way from 30 days to 10
+    assert shares[3] is None  # no target
     svg = charts.indicator_chart(indicators)
     root = ET.fromstring(svg)  # noqa: S314 - our own output
     axes = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if "axes_" in g.get("id", "")]
     assert len(axes) == 1, "one panel for every indicator"
-    for label in ("Meetings held (meetings)", "People reached (people)", "Target (100 %)"):
+    for label in ("Meetings held (meetings)", "Days of waiting (days)", "Target (100 %)"):
         assert label in svg
-    # 600 of 400 is 150 % of the target: the axis goes past the target line to show it.
-    ticks = [int(t) for t in re.findall(r">(\d+)\u00a0%</text>", svg)]
-    assert max(ticks) >= 140
+    assert "Volunteers (people) · no target or no value yet" in svg
+    ticks = [int(t) for t in re.findall(r">(-?\d+)\u00a0%</text>", svg)]
+    assert max(ticks) >= 160  # the axis reaches the indicator past its target

@@ -118,4 +118,4 @@ def test_an_empty_database_has_an_empty_snapshot(engine: Engine) -> None:
     with Session(engine) as session:
         known = snapshot.current(session, TODAY)
     assert known.projects == {}
-    assert known.of() == []
+    assert known.mark == 0

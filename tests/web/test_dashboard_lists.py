@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import Session, select
 
 from grants import db
-from grants.models import Milestone, MilestoneUpdate, User
-from grants.services import dashboard, milestones, worklist
+from grants.models import Milestone, MilestoneUpdate, Organisation, OrganisationUpdate, User
+from grants.services import dashboard, milestones, programmes, worklist
 from grants.services.access import SYSTEM, Principal, principal_for
 from tests.security.conftest import Demo
 from tests.security.helpers import ADMIN, MANAGER
@@ -59,3 +59,22 @@ def test_the_lists_follow_a_change_and_a_new_day(demo: Demo) -> None:
     assert after["overdue"] == before["overdue"] - 1
     assert after["due-soon"] == before["due-soon"] + 1
     _agree(demo, MANAGER, TODAY + dt.timedelta(days=40))
+
+
+def test_renaming_an_organisation_renames_it_in_the_lists(demo: Demo) -> None:
+    _agree(demo, MANAGER, TODAY)
+    with db.write_session(demo.engine) as session:
+        principal = _principal(session, MANAGER)
+        [first] = dashboard.work(session, principal, "overdue", TODAY, 1).items
+        milestone = session.get(Milestone, first["id"])
+        assert milestone is not None
+        assert milestone.responsible_organisation_id is not None
+        organisation = session.get(Organisation, milestone.responsible_organisation_id)
+        assert organisation is not None
+        programmes.update_organisation(
+            session, SYSTEM, organisation, OrganisationUpdate(name="Renamed municipality")
+        )
+    _agree(demo, MANAGER, TODAY)
+    with db.read_session(demo.engine) as session:
+        shown = dashboard.overview(session, _principal(session, MANAGER), TODAY).lists
+    assert "Renamed municipality" in {item["responsible"] for item in shown["overdue"].items}
