@@ -39,6 +39,7 @@ from tests.security.helpers import (
     Browser,
     milestone_state,
     new_milestone,
+    org_id,
     project_id,
 )
 
@@ -576,7 +577,14 @@ def test_bad_indicator_input_is_shown_next_to_its_field(
 def _targets(demo: Demo) -> dict[str, str]:
     """One path per form, on ZRQ-WOMEN (JO-ZARQA leads it, JO-CSO-NOOR co-implements)."""
     milestone = new_milestone(demo.engine, "ZRQ-WOMEN", "JO-ZARQA")
-    draft = find(demo, ProgressUpdate, ProgressUpdate.status == ReviewStatus.DRAFT)
+    # The demo's own draft, held by MA-OUJDA: other tests of this module add drafts of their
+    # own, and without an order the database may return any of them first.
+    draft = find(
+        demo,
+        ProgressUpdate,
+        ProgressUpdate.status == ReviewStatus.DRAFT,
+        ProgressUpdate.organisation_id == org_id(demo.engine, "MA-OUJDA"),
+    )
     return {
         "milestone": f"/milestones/{milestone}/submit",
         "new update": f"/projects/{_zarqa(demo)}/updates/new",
