@@ -25,7 +25,6 @@ from grants.models import (
 from grants.services import snapshot, worklist
 from grants.services.access import Principal
 
-DUE_SOON_DAYS = worklist.DUE_SOON_DAYS
 PANEL_ROWS = 10
 AWARDED_STATES = (
     ProjectStatus.CONTRACTING,
@@ -87,41 +86,6 @@ def work(
     for row in found.items:
         worklist.annotate(kind, row, today)
     return found
-
-
-def overdue_milestones(
-    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
-) -> Rows:
-    """Return milestones waiting for the partner past their due date, oldest first."""
-    return work(session, principal, "overdue", today, limit)
-
-
-def milestones_due_soon(
-    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
-) -> Rows:
-    """Return milestones waiting for the partner, due from today to 30 days ahead."""
-    return work(session, principal, "due-soon", today, limit)
-
-
-def milestones_awaiting_review(
-    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
-) -> Rows:
-    """Return submitted milestones waiting for the grant manager, longest waiting first."""
-    return work(session, principal, "milestone-reviews", today, limit)
-
-
-def updates_awaiting_review(
-    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
-) -> Rows:
-    """Return submitted progress updates waiting for the grant manager, oldest first."""
-    return work(session, principal, "update-reviews", today, limit)
-
-
-def releasable_tranches(
-    session: Session, principal: Principal, today: dt.date, limit: int | None = PANEL_ROWS
-) -> Rows:
-    """Return scheduled tranches whose gate milestones are all accepted: ready to approve."""
-    return work(session, principal, "releasable", today, limit)
 
 
 def managed_calls(session: Session, principal: Principal) -> set[int] | None:
