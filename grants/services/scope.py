@@ -161,6 +161,21 @@ def get_visible(session: Session, principal: Principal, model: type[M], ident: i
     return found
 
 
+def project_of(session: Session, principal: Principal, record: Any) -> Project:
+    """Return the project ``record`` belongs to (``record`` itself for a project)."""
+    if isinstance(record, Project):
+        return record
+    return get_visible(session, principal, Project, record.project_id)
+
+
+def get_with_project(
+    session: Session, principal: Principal, model: type[M], ident: int
+) -> tuple[M, Project]:
+    """Return the ``model`` row ``ident`` and its project, if the principal may see it."""
+    record = get_visible(session, principal, model, ident)
+    return record, project_of(session, principal, record)
+
+
 def project_history(session: Session, principal: Principal, project_id: int) -> list[AuditEvent]:
     """Return the project's audit trail, oldest first, if the principal may see the project.
 

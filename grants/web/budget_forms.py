@@ -101,8 +101,8 @@ def budget_line_edit_form(
     request: Request, line_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Show the form that changes a budget line."""
-    line = scope.get_visible(db, principal, BudgetLine, line_id)
-    require_manager(db, principal, scope.get_visible(db, principal, Project, line.project_id))
+    line, project = scope.get_with_project(db, principal, BudgetLine, line_id)
+    require_manager(db, principal, project)
     return show(request, _budget_edit_form(line))
 
 
@@ -111,8 +111,7 @@ def budget_line_edit(
     request: Request, line_id: PathId, principal: SignedIn, db: WriteDB, posted: Posted
 ) -> Response:
     """Change a budget line of an open project (its grant manager)."""
-    line = scope.get_visible(db, principal, BudgetLine, line_id)
-    project = scope.get_visible(db, principal, Project, line.project_id)
+    line, project = scope.get_with_project(db, principal, BudgetLine, line_id)
     form = _budget_edit_form(line)
 
     def save(values: dict[str, Any], version: int | None) -> BudgetLine:

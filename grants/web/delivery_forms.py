@@ -31,9 +31,7 @@ router = APIRouter()
 
 def _manage(db: Session, principal: Principal, model: type[Any], ident: int) -> tuple[Any, Project]:
     """Return the record and its project, if the principal may see it and manages the project."""
-    record = scope.get_visible(db, principal, model, ident)
-    project = record if isinstance(record, Project) else db.get(Project, record.project_id)
-    assert project is not None
+    record, project = scope.get_with_project(db, principal, model, ident)
     require_manager(db, principal, project)
     return record, project
 
@@ -124,8 +122,7 @@ def milestone_edit(
     request: Request, milestone_id: PathId, principal: SignedIn, db: WriteDB, posted: Posted
 ) -> Response:
     """Change an open milestone (its grant manager)."""
-    milestone = scope.get_visible(db, principal, Milestone, milestone_id)
-    project = scope.get_visible(db, principal, Project, milestone.project_id)
+    milestone, project = scope.get_with_project(db, principal, Milestone, milestone_id)
     form = _milestone_form(db, project, milestone)
 
     def save(values: dict[str, Any], version: int | None) -> Milestone:
@@ -281,8 +278,7 @@ def tranche_edit(
     request: Request, tranche_id: PathId, principal: SignedIn, db: WriteDB, posted: Posted
 ) -> Response:
     """Re-plan a scheduled tranche's date, or before activation its amount."""
-    tranche = scope.get_visible(db, principal, Tranche, tranche_id)
-    project = scope.get_visible(db, principal, Project, tranche.project_id)
+    tranche, project = scope.get_with_project(db, principal, Tranche, tranche_id)
     form = _tranche_form(db, project, tranche)
 
     def save(values: dict[str, Any], version: int | None) -> Tranche:

@@ -114,12 +114,6 @@ def _path(kind: Kind, step: str) -> str:
     return f"/{kind.path}/{ident}/{step}"
 
 
-def _project_of(db: Session, principal: Principal, obj: Any) -> Project:
-    if isinstance(obj, Project):
-        return obj
-    return scope.get_visible(db, principal, Project, obj.project_id)
-
-
 def _show(
     request: Request,
     db: Session,
@@ -130,7 +124,7 @@ def _show(
     form: StepForm | None = None,
     refusal: Refusal | None = None,
 ) -> Response:
-    project = _project_of(db, principal, obj)
+    project = scope.project_of(db, principal, obj)
     return page(
         request,
         "step.html",
@@ -153,7 +147,7 @@ def _register(kind: Kind, step: str) -> None:
 
     def show(request: Request, ident: PathId, principal: SignedIn, db: ReadDB) -> Response:
         obj = scope.get_visible(db, principal, kind.model, ident)
-        require_manager(db, principal, _project_of(db, principal, obj))
+        require_manager(db, principal, scope.project_of(db, principal, obj))
         return _show(request, db, principal, kind, step, obj)
 
     def take(
@@ -168,7 +162,7 @@ def _register(kind: Kind, step: str) -> None:
     ) -> Response:
         form = StepForm(reason, version, paid_amount, reference)
         obj = scope.get_visible(db, principal, kind.model, ident)
-        project_id = _project_of(db, principal, obj).id
+        project_id = scope.project_of(db, principal, obj).id
         try:
             kind.take(db, principal, obj, step, form, request)
         except DomainError as error:
