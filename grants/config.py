@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65_536, ge=1024)
     default_locale: str = "en"
+    due_soon_days: int = Field(
+        default=30, ge=1, le=365, description="How many days ahead a milestone is due soon."
+    )
     session_idle_minutes: int = Field(default=30, ge=1)
     session_max_hours: int = Field(default=12, ge=1)
     cookie_secure: bool | None = Field(

@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy.orm import Session
 
-from grants.models import Call, Programme, Project, ProjectStatus
-from grants.services.facts import ProjectFigures, percent, risk_reasons, time_elapsed
+from grants.models import Call, Programme
+from grants.services import facts
 from reports import frames
 
 ZERO = Decimal(0)
@@ -79,115 +79,45 @@ class PortfolioReportData:
         }
 
 
-def project_table(session: Session, ids: list[int], as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """Return the frames of ``ids`` and one row of key figures per project, as of ``as_of``."""
-    base = frames.projects(session, ids)
-    milestones = frames.milestones(session, ids, as_of)
-    tranches = frames.tranches(session, ids, as_of)
-    budget = frames.budget(session, ids, as_of)
-    updates = frames.updates(session, ids, as_of)
-    table = base.copy()
-    table["disbursed"] = _sum_by(tranches, "paid_as_of", table)
-    table["spent"] = _sum_by(budget, "actual", table)
-    table["budgeted"] = _sum_by(budget, "planned", table)
-    table["remaining"] = table["awarded"] - table["spent"]
-    live = milestones[milestones["status_as_of"] != "cancelled"]
-    grouped = live.groupby("project_id")
-    table["milestones"] = _count(grouped.size(), table)
-    accepted = live[live["status_as_of"] == "accepted"]
-    table["accepted"] = _count(accepted.groupby("project_id").size(), table)
-    table["accepted_on_time"] = _count(live[live["on_time"]].groupby("project_id").size(), table)
-    table["overdue"] = _count(live[live["overdue"]].groupby("project_id").size(), table)
-    late = live[live["overdue"]].groupby("project_id")["days_late"].max()
-    table["max_days_overdue"] = _count(late, table)
-    latest = updates.groupby("project_id").first()
-    table["last_update_on"] = table["project_id"].map(latest["submitted_on"])
-    table["latest_overall_status"] = table["project_id"].map(latest["overall_status"])
-    table["pct_time_elapsed"] = [
-        time_elapsed(_ProjectDates(row), as_of) for row in table.itertuples(index=False)
-    ]
-    table["pct_milestones_accepted"] = [
-        percent(int(a), int(m)) for a, m in zip(table["accepted"], table["milestones"], strict=True)
-    ]
-    table["pct_budget_spent"] = [
-        percent(s, a) for s, a in zip(table["spent"], table["awarded"], strict=True)
-    ]
-    table["pct_disbursed"] = [
-        percent(d, a) for d, a in zip(table["disbursed"], table["awarded"], strict=True)
-    ]
-    table["risks"] = [_risks(row, as_of) for row in table.to_dict("records")]
+FIGURE_COLUMNS = {
+    "awarded": "awarded",
+    "contract_award": "contract_award",
+    "co_financed": "co_financed",
+    "disbursed": "disbursed",
+    "spent": "spent",
+    "budgeted": "budgeted",
+    "remaining": "remaining",
+    "milestones": "milestones",
+    "accepted": "milestones_accepted",
+    "accepted_on_time": "milestones_on_time",
+    "overdue": "milestones_overdue",
+    "max_days_overdue": "max_days_overdue",
+    "last_update_on": "last_update_on",
+    "latest_overall_status": "latest_overall_status",
+    "pct_time_elapsed": "pct_time_elapsed",
+    "pct_milestones_accepted": "pct_milestones_accepted",
+    "pct_budget_spent": "pct_budget_spent",
+    "pct_disbursed": "pct_disbursed",
+}
+"""The report's names for the figures of ``grants.services.facts.ProjectFigures``."""
+PROJECT_ONLY = {"max_days_overdue", "last_update_on", "latest_overall_status"}
+
+
+def project_table(session: Session, ids: list[int], as_of: dt.date) -> dict[str, Any]:
+    """Return the frames of ``ids``, with each project's figures (``facts``) as of ``as_of``."""
+    found = facts.project_figures(session, as_of, ids)
+    table = frames.projects(session, ids)
+    for column, name in FIGURE_COLUMNS.items():
+        table[column] = [getattr(found[pid], name) for pid in table["project_id"]]
+    table["risks"] = [list(found[pid].reasons) for pid in table["project_id"]]
     return {
         "projects": table,
-        "milestones": milestones,
-        "tranches": tranches,
-        "budget": budget,
-        "updates": updates,
+        "figures": [found[pid] for pid in table["project_id"]],
+        "milestones": frames.milestones(session, ids, as_of),
+        "tranches": frames.tranches(session, ids, as_of),
+        "budget": frames.budget(session, ids, as_of),
+        "updates": frames.updates(session, ids, as_of),
     }
-
-
-@dataclass(frozen=True)
-class _Subject:
-    """The fields ``risk_reasons`` reads, from a row of the project table."""
-
-    status: ProjectStatus
-    status_reason: str | None
-    currency: str
-    planned_start: dt.date
-    actual_start: dt.date | None
-
-
-class _ProjectDates:
-    """The fields ``time_elapsed`` reads, from a row of the project table."""
-
-    def __init__(self, row: Any) -> None:
-        self.status = ProjectStatus(row.status)
-        self.planned_start, self.planned_end = row.planned_start, row.planned_end
-        self.actual_start = _date(row.actual_start)
-        self.actual_end = _date(row.actual_end)
-
-
-def _date(value: Any) -> dt.date | None:
-    return None if value is None or value != value else value
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or value != value else str(value)
-
-
-def _sum_by(frame: pd.DataFrame, column: str, table: pd.DataFrame) -> list[Decimal]:
-    totals = frame.groupby("project_id")[column].agg(frames._total)
-    return [totals.get(pid, ZERO) for pid in table["project_id"]]
-
-
-def _count(series: pd.Series, table: pd.DataFrame) -> list[int]:
-    return [int(series.get(pid, 0)) for pid in table["project_id"]]
-
-
-def _risks(row: dict[str, Any], as_of: dt.date) -> list[str]:
-    if row["status"] not in frames.WATCHED:
-        return []
-    figures = ProjectFigures(
-        project_id=row["project_id"],
-        awarded=row["awarded"],
-        disbursed=row["disbursed"],
-        spent=row["spent"],
-        budgeted=row["budgeted"],
-        milestones=row["milestones"],
-        milestones_accepted=row["accepted"],
-        milestones_overdue=row["overdue"],
-        max_days_overdue=row["max_days_overdue"],
-        pct_time_elapsed=row["pct_time_elapsed"],
-        last_update_on=_date(row["last_update_on"]),
-        latest_overall_status=_text(row["latest_overall_status"]),
-    )
-    project = _Subject(
-        status=ProjectStatus(row["status"]),
-        status_reason=row["status_reason"],
-        currency=row["currency"],
-        planned_start=row["planned_start"],
-        actual_start=_date(row["actual_start"]),
-    )
-    return risk_reasons(project, figures, as_of)
 
 
 def project_report(session: Session, project_id: int, as_of: dt.date) -> ProjectReportData:
@@ -195,24 +125,7 @@ def project_report(session: Session, project_id: int, as_of: dt.date) -> Project
     data = project_table(session, [project_id], as_of)
     row = data["projects"].to_dict("records")[0]
     project = {key: row[key] for key in frames.projects(session, []).columns}
-    figures = {
-        key: row[key]
-        for key in (
-            "awarded",
-            "disbursed",
-            "spent",
-            "remaining",
-            "budgeted",
-            "milestones",
-            "accepted",
-            "accepted_on_time",
-            "overdue",
-            "pct_time_elapsed",
-            "pct_milestones_accepted",
-            "pct_budget_spent",
-            "pct_disbursed",
-        )
-    }
+    figures = {key: row[key] for key in FIGURE_COLUMNS if key not in PROJECT_ONLY}
     approved = data["updates"][data["updates"]["approved"]]
     narrative = approved.to_dict("records")[0] if len(approved) else None
     return ProjectReportData(
@@ -232,18 +145,9 @@ def project_report(session: Session, project_id: int, as_of: dt.date) -> Project
 def scope_projects(
     session: Session, *, programme_id: int | None = None, call_id: int | None = None
 ) -> list[int]:
-    """Return the ids of the projects of a programme or of a call (drafts left out)."""
-    project, call = frames.c(Project), frames.c(Call)
-    statement = (
-        select(project.id)
-        .join(frames.table(Call), call.id == project.call_id)
-        .where(project.status != ProjectStatus.DRAFT)
-    )
-    if call_id is not None:
-        statement = statement.where(call.id == call_id)
-    if programme_id is not None:
-        statement = statement.where(call.programme_id == programme_id)
-    return list(session.scalars(statement.order_by(project.reference)))
+    """Return the ids of the counted projects of a programme or of a call, by reference."""
+    scope = facts.Scope(programme_id=programme_id, call_id=call_id)
+    return facts.scope_project_ids(session, true(), scope, counted_only=True)
 
 
 def portfolio_report(
@@ -264,27 +168,7 @@ def portfolio_report(
     data = project_table(session, ids, as_of)
     table, milestones = data["projects"], data["milestones"]
     live = milestones[milestones["status_as_of"] != "cancelled"]
-    due = live[live["due_date"] <= as_of]
-    kpis: dict[str, Any] = {
-        "projects": len(table),
-        "active": int((table["status"] == ProjectStatus.ACTIVE.value).sum()),
-        "countries": int(table["country"].nunique()),
-        "cities": int(table[["country", "city"]].drop_duplicates().shape[0]),
-        "awarded": _sum(table["awarded"]),
-        "disbursed": _sum(table["disbursed"]),
-        "spent": _sum(table["spent"]),
-        "milestones": len(live),
-        "milestones_due": len(due),
-        "milestones_accepted": int((live["status_as_of"] == "accepted").sum()),
-        "milestones_overdue": int(live["overdue"].sum()),
-        "completion_rate": percent(int((due["status_as_of"] == "accepted").sum()), len(due)),
-        "on_time_rate": percent(
-            int(live["on_time"].sum()), int((live["status_as_of"] == "accepted").sum())
-        ),
-        "at_risk": int(table["risks"].map(bool).sum()),
-    }
-    kpis["disbursement_rate"] = percent(kpis["disbursed"], kpis["awarded"])
-    kpis["absorption_rate"] = percent(kpis["spent"], kpis["disbursed"])
+    kpis = kpis_of(facts.totals(data["figures"]), programme.currency)
     overdue = live[live["overdue"]].merge(
         table[["project_id", "reference", "city", "country"]], on="project_id"
     )[["reference", "country", "city", "position", "title", "due_date", "days_late", "responsible"]]
@@ -298,8 +182,8 @@ def portfolio_report(
         title=title,
         currency=programme.currency,
         kpis=kpis,
-        by_country=_rollup(table, milestones, ["country"]),
-        by_city=_rollup(table, milestones, ["country", "city"]),
+        by_country=_rollup(data["figures"], programme.currency, ["country"]),
+        by_city=_rollup(data["figures"], programme.currency, ["country", "city"]),
         overdue=overdue.sort_values(
             ["days_late", "reference", "position"],
             ascending=[False, True, True],
@@ -333,48 +217,74 @@ def _sum(values: Any) -> Decimal:
     return sum((Decimal(v) for v in values), ZERO)
 
 
-def _rollup(table: pd.DataFrame, milestones: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Projects, money and milestone rates grouped by ``keys`` (country, or country and city)."""
-    live = milestones[milestones["status_as_of"] != "cancelled"].merge(
-        table[["project_id", *keys]], on="project_id"
-    )
+def kpis_of(totals: facts.Totals, currency: str) -> dict[str, Any]:
+    """Return the portfolio's key figures, as the report names them, from ``totals``."""
+    money = totals.in_currency(currency)
+    return {
+        "counts": totals.counts,
+        "projects": totals.projects,
+        "active": totals.active,
+        "countries": totals.countries,
+        "cities": totals.cities,
+        "awarded": money.awarded,
+        "co_financed": money.co_financed,
+        "disbursed": money.disbursed,
+        "spent": money.spent,
+        "remaining": money.remaining,
+        "disbursement_rate": money.pct_disbursed,
+        "absorption_rate": money.absorption_rate,
+        "milestones": totals.milestones,
+        "milestones_due": totals.milestones_due,
+        "milestones_accepted": totals.milestones_accepted,
+        "milestones_overdue": totals.milestones_overdue,
+        "milestones_due_soon": totals.milestones_due_soon,
+        "milestones_completed_late": totals.milestones_completed_late,
+        "completion_rate": totals.completion_rate,
+        "on_time_rate": totals.on_time_rate,
+        "tranches_releasable": totals.tranches_releasable,
+        "at_risk": totals.at_risk,
+    }
+
+
+ROLLUP_COLUMNS = [
+    "projects",
+    "awarded",
+    "disbursed",
+    "spent",
+    "disbursement_rate",
+    "absorption_rate",
+    "milestones",
+    "accepted",
+    "on_time_rate",
+    "overdue",
+]
+
+
+def _rollup(figures: list[facts.ProjectFigures], currency: str, keys: list[str]) -> pd.DataFrame:
+    """The totals (``facts.totals``) of the projects grouped by country, or country and city."""
+    groups: dict[tuple[str, ...], list[facts.ProjectFigures]] = {}
+    for found in figures:
+        groups.setdefault(tuple(getattr(found, key) for key in keys), []).append(found)
     rows = []
-    for key, group in table.groupby(keys, sort=True):
-        values = key if isinstance(key, tuple) else (key,)
-        mine = live.merge(pd.DataFrame([values], columns=keys), on=keys)
-        accepted = int((mine["status_as_of"] == "accepted").sum())
-        awarded, disbursed, spent = (_sum(group[c]) for c in ("awarded", "disbursed", "spent"))
+    for values, group in sorted(groups.items()):
+        totals = facts.totals(group)
+        money = totals.in_currency(currency)
         rows.append(
             dict(zip(keys, values, strict=True))
             | {
-                "projects": len(group),
-                "awarded": awarded,
-                "disbursed": disbursed,
-                "spent": spent,
-                "disbursement_rate": percent(disbursed, awarded),
-                "absorption_rate": percent(spent, disbursed),
-                "milestones": len(mine),
-                "accepted": accepted,
-                "on_time_rate": percent(int(mine["on_time"].sum()), accepted),
-                "overdue": int(mine["overdue"].sum()),
+                "projects": totals.projects,
+                "awarded": money.awarded,
+                "disbursed": money.disbursed,
+                "spent": money.spent,
+                "disbursement_rate": money.pct_disbursed,
+                "absorption_rate": money.absorption_rate,
+                "milestones": totals.milestones,
+                "accepted": totals.milestones_accepted,
+                "on_time_rate": totals.on_time_rate,
+                "overdue": totals.milestones_overdue,
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            *keys,
-            "projects",
-            "awarded",
-            "disbursed",
-            "spent",
-            "disbursement_rate",
-            "absorption_rate",
-            "milestones",
-            "accepted",
-            "on_time_rate",
-            "overdue",
-        ],
-    )
+    return pd.DataFrame(rows, columns=[*keys, *ROLLUP_COLUMNS])
 
 
 def _indicator_rollup(indicators: pd.DataFrame) -> pd.DataFrame:
@@ -394,7 +304,7 @@ def _indicator_rollup(indicators: pd.DataFrame) -> pd.DataFrame:
                 "baseline": _sum(group["baseline"]),
                 "target": target,
                 "actual": actual,
-                "achieved": percent(actual, target),
+                "achieved": facts.percent(actual, target),
             }
         )
     return pd.DataFrame(rows, columns=columns)

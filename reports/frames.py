@@ -29,19 +29,14 @@ from grants.models import (
     ProgressUpdate,
     Project,
     ProjectPartner,
-    ProjectStatus,
     ReviewStatus,
     Tranche,
     TrancheGate,
     TrancheStatus,
 )
+from grants.services import facts
 
 ZERO = Decimal(0)
-OPEN = {
-    MilestoneStatus.PLANNED.value,
-    MilestoneStatus.IN_PROGRESS.value,
-    MilestoneStatus.RETURNED.value,
-}
 
 
 def table(model: Any) -> Table:
@@ -149,48 +144,26 @@ def milestones(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame
     )
     frame = read(session, statement)
     frame["status"] = frame["status"].map(lambda status: getattr(status, "value", status))
-    frame["status_as_of"] = [
-        _status_as_of(status, submitted, accepted, as_of)
-        for status, submitted, accepted in zip(
-            frame["status"], frame["submitted_on"], frame["accepted_on"], strict=True
+    found = [
+        facts.milestone_facts(status, due, submitted, accepted, as_of)
+        for status, due, submitted, accepted in zip(
+            frame["status"],
+            frame["due_date"],
+            frame["submitted_on"],
+            frame["accepted_on"],
+            strict=True,
         )
     ]
+    frame["status_as_of"] = [f.state.value for f in found]
+    frame["shown"] = [f.shown for f in found]
     frame["completed_on"] = [
-        accepted if state == "accepted" else None
-        for state, accepted in zip(frame["status_as_of"], frame["accepted_on"], strict=True)
+        accepted if f.state == MilestoneStatus.ACCEPTED else None
+        for f, accepted in zip(found, frame["accepted_on"], strict=True)
     ]
-    frame["days_late"] = [
-        _days_late(state, due, submitted, as_of)
-        for state, due, submitted in zip(
-            frame["status_as_of"], frame["due_date"], frame["submitted_on"], strict=True
-        )
-    ]
-    frame["overdue"] = frame["status_as_of"].isin(OPEN) & (frame["due_date"] < as_of)
-    frame["on_time"] = (frame["status_as_of"] == "accepted") & (frame["days_late"] == 0)
+    frame["days_late"] = [f.days_late for f in found]
+    frame["overdue"] = pd.Series([f.overdue for f in found], index=frame.index, dtype=bool)
+    frame["on_time"] = pd.Series([f.on_time for f in found], index=frame.index, dtype=bool)
     return frame
-
-
-def _status_as_of(
-    status: str, submitted: dt.date | None, accepted: dt.date | None, as_of: dt.date
-) -> str:
-    """A milestone's status on ``as_of``, from its current status and its dates."""
-    if accepted is not None and accepted <= as_of:
-        return MilestoneStatus.ACCEPTED.value
-    if status == MilestoneStatus.CANCELLED.value:
-        return status
-    if submitted is not None and submitted <= as_of and status != MilestoneStatus.RETURNED.value:
-        return MilestoneStatus.SUBMITTED.value
-    if status in {MilestoneStatus.ACCEPTED.value, MilestoneStatus.SUBMITTED.value}:
-        return MilestoneStatus.IN_PROGRESS.value
-    return status
-
-
-def _days_late(state: str, due: dt.date, submitted: dt.date | None, as_of: dt.date) -> int:
-    if state in {"accepted", "submitted"} and submitted is not None:
-        return max(0, (submitted - due).days)
-    if state in OPEN:
-        return max(0, (as_of - due).days)
-    return 0
 
 
 def tranches(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
@@ -212,12 +185,15 @@ def tranches(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
         .order_by(c(Tranche).project_id, c(Tranche).position)
     )
     frame = read(session, statement)
-    frame["status"] = frame["status"].map(lambda status: getattr(status, "value", status))
-    paid = (frame["status"] == TrancheStatus.PAID.value) & frame["paid_on"].map(
-        lambda day: day is not None and day <= as_of
-    )
+    frame["status"] = [
+        facts.tranche_state(getattr(status, "value", status), approved, paid, as_of).value
+        for status, approved, paid in zip(
+            frame["status"], frame["approved_on"], frame["paid_on"], strict=True
+        )
+    ]
     frame["paid_as_of"] = [
-        amount if ok else ZERO for amount, ok in zip(frame["paid_amount"], paid, strict=True)
+        amount if status == TrancheStatus.PAID.value else ZERO
+        for amount, status in zip(frame["paid_amount"], frame["status"], strict=True)
     ]
     gates = read(
         session,
@@ -331,10 +307,3 @@ def updates(session: Session, ids: list[int], as_of: dt.date) -> pd.DataFrame:
         lambda day: day is not None and day <= as_of
     )
     return frame
-
-
-WATCHED = {
-    ProjectStatus.ACTIVE.value,
-    ProjectStatus.FINALISING.value,
-    ProjectStatus.SUSPENDED.value,
-}

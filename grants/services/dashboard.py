@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, true
@@ -20,19 +19,11 @@ from grants.models import (
     Call,
     Programme,
     Project,
-    ProjectStatus,
 )
-from grants.services import snapshot, worklist
+from grants.services import facts, snapshot, worklist
 from grants.services.access import Principal
 
 PANEL_ROWS = 10
-AWARDED_STATES = (
-    ProjectStatus.CONTRACTING,
-    ProjectStatus.ACTIVE,
-    ProjectStatus.FINALISING,
-    ProjectStatus.SUSPENDED,
-    ProjectStatus.CLOSED,
-)
 
 
 @dataclass(frozen=True)
@@ -41,17 +32,6 @@ class Rows:
 
     items: list[dict[str, Any]]
     total: int
-
-
-@dataclass(frozen=True)
-class KeyFigures:
-    """The portfolio in numbers: projects by state and money by currency."""
-
-    projects: int
-    active: int
-    awarded: dict[str, Decimal]
-    disbursed: dict[str, Decimal]
-    spent: dict[str, Decimal]
 
 
 def managed_condition(principal: Principal) -> ColumnElement[bool]:
@@ -126,33 +106,16 @@ def _first(items: list[dict[str, Any]], kind: str, limit: int) -> Rows:
     return Rows([dict(item) for item in first], len(items))
 
 
-def figures_of(managed: list[snapshot.ProjectFacts]) -> KeyFigures:
-    """Return how many projects there are, how many are active, and the money by currency."""
-    zero = Decimal(0)
-    awarded: dict[str, Decimal] = {}
-    disbursed: dict[str, Decimal] = {}
-    spent: dict[str, Decimal] = {}
-    active = 0
-    for found in managed:
-        currency, figures = found.currency, found.figures
-        if found.status in AWARDED_STATES:
-            awarded[currency] = awarded.get(currency, zero) + figures.awarded
-        disbursed[currency] = disbursed.get(currency, zero) + figures.disbursed
-        spent[currency] = spent.get(currency, zero) + figures.spent
-        active += found.status == ProjectStatus.ACTIVE
-    return KeyFigures(len(managed), active, awarded, disbursed, spent)
-
-
-def key_figures(session: Session, principal: Principal, today: dt.date) -> KeyFigures:
-    """Return the key figures of the projects the principal manages."""
-    return figures_of(managed_facts(session, principal, today))
+def key_figures(session: Session, principal: Principal, today: dt.date) -> facts.Totals:
+    """Return the totals of the projects the principal manages."""
+    return facts.totals(found.figures for found in managed_facts(session, principal, today))
 
 
 @dataclass(frozen=True)
 class Overview:
     """What the dashboard shows: figures, the first projects at risk, the first of each list."""
 
-    figures: KeyFigures
+    figures: facts.Totals
     at_risk: list[snapshot.ProjectFacts]
     at_risk_total: int
     lists: dict[str, Rows]
@@ -167,7 +130,7 @@ def overview(session: Session, principal: Principal, today: dt.date) -> Overview
         for kind, items in found.worklist.items():
             waiting[kind].extend(items)
     return Overview(
-        figures=figures_of(managed),
+        figures=facts.totals(found.figures for found in managed),
         at_risk=at_risk[:PANEL_ROWS],
         at_risk_total=len(at_risk),
         lists={kind: _first(items, kind, PANEL_ROWS) for kind, items in waiting.items()},

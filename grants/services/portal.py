@@ -25,8 +25,6 @@ from grants.services.access import Principal
 from grants.services.facts import AWAITING_PARTNER, QUIET_DAYS, ProjectFigures
 from grants.services.workflow import REPORTING_OPEN
 
-WINDOW_DAYS = 30
-
 
 @dataclass(frozen=True)
 class PartnerProject:
@@ -64,6 +62,12 @@ class DueItem:
     reason: str | None
     may_act: bool
     period: tuple[dt.date, dt.date] | None = None  # a progress update's reporting period
+    overdue: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The status to show: "overdue" for a milestone past its due date."""
+        return "overdue" if self.overdue else self.status
 
     @property
     def urgency(self) -> tuple[int, dt.date]:
@@ -162,7 +166,7 @@ def _milestones_due(
     session: Session, principal: Principal, mine: dict[int, PartnerProject], today: dt.date
 ) -> list[DueItem]:
     """Return the milestones my organisations answer for: overdue, due soon or returned."""
-    horizon = today + dt.timedelta(days=WINDOW_DAYS)
+    horizon = today + dt.timedelta(days=facts.due_soon_days())
     rows = session.exec(
         select(Milestone)
         .where(col(Milestone.project_id).in_(list(mine)))
@@ -189,11 +193,12 @@ def _milestones_due(
                 title=milestone.title,
                 status=milestone.status.value,
                 due_on=milestone.due_date,
-                days_late=facts.days_late(milestone, today),
+                days_late=facts.facts_of(milestone, today).days_late,
                 reason=milestone.review_note
                 if milestone.status == MilestoneStatus.RETURNED
                 else None,
                 may_act=_may_submit(principal, project, responsible),
+                overdue=facts.facts_of(milestone, today).overdue,
             )
         )
     return items
@@ -234,7 +239,7 @@ def _updates_due(
     mine: dict[int, PartnerProject], started: set[int], today: dt.date
 ) -> list[DueItem]:
     """Return the progress updates due soon on projects I lead where none is under way."""
-    horizon = today + dt.timedelta(days=WINDOW_DAYS)
+    horizon = today + dt.timedelta(days=facts.due_soon_days())
     return [
         DueItem(
             kind="update_due",
@@ -259,8 +264,8 @@ def due_items(
 ) -> list[DueItem]:
     """Return what my organisations must do on ``projects``, most urgent first.
 
-    Milestones overdue, due within ``WINDOW_DAYS`` or returned; progress updates in draft,
-    returned, or due on projects I lead.
+    Milestones overdue, due soon (``facts.due_soon_days()``) or returned; progress updates in
+    draft, returned, or due on projects I lead.
     """
     mine = {p.project.id: p for p in projects}
     if not mine:

@@ -170,7 +170,7 @@ def milestone_view(
     project = get_or_404(session, Project, milestone.project_id, "Project")
     return MilestoneView(
         project=project,
-        days_late=facts.days_late(milestone, today),
+        days_late=facts.facts_of(milestone, today).days_late,
         files=evidence_of(session, principal, milestone),
         last_note=last_submission_note(session, milestone),
         blocked=submission_refusal(project, milestone),

@@ -129,8 +129,8 @@ def _milestones(
         MilestoneLine(
             milestone=m,
             responsible=names.get(m.responsible_organisation_id or 0),
-            days_late=facts.days_late(m, today),
-            overdue=facts.is_overdue(m, today),
+            days_late=facts.facts_of(m, today).days_late,
+            overdue=facts.facts_of(m, today).overdue,
             replanned=m.due_date != m.baseline_due_date,
             partner_may_submit=reporting
             and m.status in MILESTONE.steps["submit"].sources
@@ -249,9 +249,7 @@ def project_view(
         partners=partners,
         manager=manager,
         figures=figures,
-        risks=facts.risk_reasons(project, figures, today)
-        if project.status in facts.WATCHED
-        else [],
+        risks=list(figures.reasons),
         milestones=_milestones(session, project, today, editable, partners, files),
         tranches=_tranches(session, project),
         budget=_budget(session, project),

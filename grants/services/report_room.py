@@ -1,7 +1,7 @@
 """The donor's report room: the programmes a principal funds, their projects and reports.
 
 Everything is read in a fixed number of queries, whatever the number of programmes and
-projects: the programmes, their funders and calls, the projects with their key figures (the
+projects: the programmes, their funders and calls, the projects with their figures and totals (the
 grouped queries of ``facts``), and the issued reports without their PDF bytes.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -28,7 +27,7 @@ from grants.models import (
 from grants.services import facts, scope
 from grants.services.access import Principal
 from grants.services.errors import NotFound
-from grants.services.facts import ProjectFigures, percent
+from grants.services.facts import ProjectFigures
 
 Labels = dict[tuple[ReportScope, int], str]
 
@@ -40,35 +39,6 @@ class ProjectLine:
     project: Project
     figures: ProjectFigures
     risks: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Totals:
-    """A programme's key figures, summed over its projects."""
-
-    projects: int
-    at_risk: int
-    awarded: Decimal
-    disbursed: Decimal
-    spent: Decimal
-    milestones: int
-    milestones_accepted: int
-    milestones_overdue: int
-
-    @property
-    def pct_disbursed(self) -> Decimal:
-        """The share of the awards paid out, in percent."""
-        return percent(self.disbursed, self.awarded)
-
-    @property
-    def pct_spent(self) -> Decimal:
-        """The share of the awards spent, in percent."""
-        return percent(self.spent, self.awarded)
-
-    @property
-    def pct_milestones_accepted(self) -> Decimal:
-        """The share of milestones accepted, in percent."""
-        return percent(self.milestones_accepted, self.milestones)
 
 
 @dataclass(frozen=True)
@@ -87,23 +57,13 @@ class ProgrammeRoom:
     funders: list[tuple[Organisation, ProgrammeFunder]]
     calls: list[Call]
     projects: list[ProjectLine]
-    totals: Totals
+    totals: facts.Totals
     reports: list[IssuedLine]
 
-
-def _totals(lines: list[ProjectLine]) -> Totals:
-    figures = [line.figures for line in lines]
-    zero = Decimal(0)
-    return Totals(
-        projects=len(lines),
-        at_risk=sum(1 for line in lines if line.risks),
-        awarded=sum((f.awarded for f in figures), zero),
-        disbursed=sum((f.disbursed for f in figures), zero),
-        spent=sum((f.spent for f in figures), zero),
-        milestones=sum(f.milestones for f in figures),
-        milestones_accepted=sum(f.milestones_accepted for f in figures),
-        milestones_overdue=sum(f.milestones_overdue for f in figures),
-    )
+    @property
+    def money(self) -> facts.Money:
+        """The totals' money in the programme's currency."""
+        return self.totals.in_currency(self.programme.currency)
 
 
 def _projects_by_programme(
@@ -120,10 +80,7 @@ def _projects_by_programme(
     found: dict[int, list[ProjectLine]] = defaultdict(list)
     for project, programme_id in rows:
         numbers = figures[project.id]
-        risks = (
-            facts.risk_reasons(project, numbers, today) if project.status in facts.WATCHED else []
-        )
-        found[programme_id].append(ProjectLine(project, numbers, tuple(risks)))
+        found[programme_id].append(ProjectLine(project, numbers, numbers.reasons))
     return found
 
 
@@ -206,7 +163,7 @@ def report_room(
             funders=funders[p.id],
             calls=calls[p.id],
             projects=projects[p.id],
-            totals=_totals(projects[p.id]),
+            totals=facts.totals(line.figures for line in projects[p.id]),
             reports=reports[p.id],
         )
         for p in programmes

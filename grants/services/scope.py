@@ -1,10 +1,10 @@
 """What a principal may see: every look-up goes through these, so out of scope is not found.
 
 Admins see everything; grant managers the projects of the programmes their organisation
-manages; donors those of the programmes they fund; partners (editors and viewers) the projects
-their organisation implements. Draft progress updates stay with the organisation writing them.
-Issued reports follow their scope: a project report goes with its project, a portfolio report
-to the programme's managers and donors.
+manages; donors those of the programmes they fund, from contracting on (never a draft);
+partners (editors and viewers) the projects their organisation implements. Draft progress
+updates stay with the organisation writing them. Issued reports follow their scope: a project
+report goes with its project, a portfolio report to the programme's managers and donors.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from grants.models import (
 )
 from grants.services.access import Principal
 from grants.services.errors import NotFound
+from grants.services.facts.rules import DONOR_VISIBLE
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -84,7 +85,7 @@ def project_condition(principal: Principal) -> ColumnElement[bool]:
     """Return the condition on Project rows the principal may see."""
     if principal.is_admin:
         return true()
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if principal.manager_org_ids:
         conditions.append(
             col(Project.call_id).in_(
@@ -94,13 +95,13 @@ def project_condition(principal: Principal) -> ColumnElement[bool]:
             )
         )
     if principal.donor_org_ids:
-        conditions.append(
-            col(Project.call_id).in_(
-                select(Call.id)
-                .join(ProgrammeFunder, col(ProgrammeFunder.programme_id) == col(Call.programme_id))
-                .where(col(ProgrammeFunder.organisation_id).in_(principal.donor_org_ids))
-            )
+        funded = col(Project.call_id).in_(
+            select(Call.id)
+            .join(ProgrammeFunder, col(ProgrammeFunder.programme_id) == col(Call.programme_id))
+            .where(col(ProgrammeFunder.organisation_id).in_(principal.donor_org_ids))
         )
+        # A draft is a proposal, not yet an award: donors see a project from contracting on.
+        conditions.append(funded & col(Project.status).in_(sorted(DONOR_VISIBLE)))
     if principal.partner_org_ids:
         conditions.append(col(Project.id).in_(_partnered(principal)))
     return or_(*conditions) if conditions else false()

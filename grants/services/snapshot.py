@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.pool import Pool
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from grants.audit import HIGH_WATER_MARK
 from grants.models import AuditEvent, Project, ProjectStatus
@@ -80,29 +80,22 @@ def _worklists(
 
 def _compute(session: Session, today: dt.date, ids: list[int] | None) -> dict[int, ProjectFacts]:
     """Return the facts of the projects ``ids`` (all when None), with their risk reasons."""
-    query = select(Project)
-    if ids is not None:
-        query = query.where(col(Project.id).in_(ids))
-    projects = session.exec(query).all()
-    figures = facts.project_figures(session, today, [p.id for p in projects if p.id is not None])
+    figures = facts.project_figures(session, today, ids)
     waiting = _worklists(session, today, ids)
-    found = {}
-    for project in projects:
-        assert project.id is not None
-        watched = project.status in facts.WATCHED
-        reasons = facts.risk_reasons(project, figures[project.id], today) if watched else []
-        found[project.id] = ProjectFacts(
-            project_id=project.id,
-            reference=project.reference,
-            title=project.title,
-            call_id=project.call_id,
-            status=project.status,
-            currency=project.currency,
-            figures=figures[project.id],
-            reasons=tuple(reasons),
-            worklist=waiting.get(project.id, {}),
+    return {
+        pid: ProjectFacts(
+            project_id=pid,
+            reference=found.reference,
+            title=found.title,
+            call_id=found.call_id,
+            status=found.status,
+            currency=found.currency,
+            figures=found,
+            reasons=found.reasons,
+            worklist=waiting.get(pid, {}),
         )
-    return found
+        for pid, found in figures.items()
+    }
 
 
 # Audit events of rows the snapshot shows without a project of their own: an organisation's

@@ -26,7 +26,6 @@ from grants.models import (
 )
 from grants.services import facts, tranches
 
-DUE_SOON_DAYS = 30
 KINDS = ("overdue", "due-soon", "releasable", "milestone-reviews", "update-reviews")
 
 
@@ -92,14 +91,11 @@ def _tranches(where: ColumnElement[bool]) -> Any:
 
 def query(kind: str, today: dt.date, where: ColumnElement[bool]) -> Any:
     """Return the select of the items of ``kind`` in the projects ``where`` picks, in order."""
-    waiting = col(Milestone.status).in_(facts.AWAITING_PARTNER)
+    counted = col(Project.status).in_(sorted(facts.COUNTED_STATES))
     if kind == "overdue":
-        found = _milestones(where, waiting, col(Milestone.due_date) < today)
+        found = _milestones(where, counted, facts.overdue_condition(today))
     elif kind == "due-soon":
-        soon = today + dt.timedelta(days=DUE_SOON_DAYS)
-        found = _milestones(
-            where, waiting, col(Milestone.due_date) >= today, col(Milestone.due_date) <= soon
-        )
+        found = _milestones(where, counted, facts.due_soon_condition(today))
     elif kind == "milestone-reviews":
         submitted = _milestones(where, col(Milestone.status) == MilestoneStatus.SUBMITTED)
         return submitted.order_by(col(Milestone.submitted_on), col(Milestone.id))

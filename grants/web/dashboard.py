@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from grants.config import today
 from grants.i18n import _
-from grants.services import dashboard, snapshot
+from grants.services import dashboard, facts, snapshot
 from grants.services.access import Principal
 from grants.services.errors import NotAllowed
 from grants.web import downloads, navigation
@@ -73,8 +73,8 @@ def panels() -> dict[str, Panel]:
             ),
             Panel(
                 "due-soon",
-                _("Due in the next 30 days"),
-                _("Nothing is due in the next 30 days."),
+                _("Due in the next {n} days").format(n=facts.due_soon_days()),
+                _("Nothing is due in the next {n} days.").format(n=facts.due_soon_days()),
                 _milestone_columns(("days_left", _("Days left"), "int")),
                 _milestone_download([("days_left", _("Days left"))]),
             ),
@@ -154,7 +154,9 @@ def page(request: Request, principal: Principal, session: Session) -> Response:
     key = ("dashboard", dashboard.scope_key(principal))
     shown = snapshot.remembered(session, known, key, lambda: _overview(session, principal, day))
     return templates().TemplateResponse(
-        request, "dashboard.html", {"today": day, "panels": panels(), **shown}
+        request,
+        "dashboard.html",
+        {"today": day, "panels": panels(), "due_soon_days": facts.due_soon_days(), **shown},
     )
 
 

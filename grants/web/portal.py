@@ -22,7 +22,7 @@ from grants.models import (
     Project,
     ReviewStatus,
 )
-from grants.services import forms, portal, scope, submissions
+from grants.services import facts, forms, portal, scope, submissions
 from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError
@@ -42,7 +42,15 @@ def portal_home(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     on = day(request)
     projects = portal.partner_projects(db, principal, on)
     due = portal.due_items(db, principal, projects, on)
-    return page(request, "portal/home.html", None, projects=projects, due=due, today=on)
+    return page(
+        request,
+        "portal/home.html",
+        None,
+        projects=projects,
+        due=due,
+        today=on,
+        due_soon_days=facts.due_soon_days(),
+    )
 
 
 # Milestones: submit with evidence files and a note.

@@ -27,6 +27,7 @@ def _role_labels() -> dict[str, str]:
 
 def _state_labels() -> dict[str, str]:
     return {
+        "overdue": _("Overdue"),
         "planned": _("Planned"),
         "in_progress": _("In progress"),
         "returned": _("Returned to you"),
@@ -53,7 +54,7 @@ def _due_what(item: DueItem) -> tuple[str, str]:
 
 def _due_row(item: DueItem) -> dict[str, Any]:
     kind, what = _due_what(item)
-    status = _state_labels().get(item.status, item.status)
+    status = _state_labels().get(item.shown, item.shown)
     return {"item": item, "kind": kind, "what": what, "status": status}
 
 

@@ -197,16 +197,18 @@ def test_the_portfolio_counts_against_a_hand_computation(
     report = figures.portfolio_report(session, AS_OF, programme_id=portfolio["programme"].id)
     kpis = report.kpis
     assert kpis["projects"] == 3  # the cancelled one is listed; only drafts are left out
-    assert kpis["awarded"] == Decimal("150000")
+    # The cancelled project counts with what was paid to it (nothing), not its 50,000 award.
+    assert kpis["awarded"] == Decimal("100000")
+    assert kpis["counts"] == "3 projects; 1 of them cancelled, counted with what was paid to it"
     assert kpis["disbursed"] == Decimal("30000")
     assert kpis["spent"] == Decimal("1999.75")
-    assert kpis["disbursement_rate"] == Decimal("20.0")
+    assert kpis["disbursement_rate"] == Decimal("30.0")
     assert kpis["milestones_due"] == 1  # only the first project's milestone 1 is due by 15 June
     assert kpis["completion_rate"] == Decimal("100.0")
     assert kpis["on_time_rate"] == Decimal("0.0")
     countries = report.by_country.set_index("country")
     assert countries.loc["JO", "projects"] == 1
-    assert countries.loc["TN", "awarded"] == Decimal("100000")
+    assert countries.loc["TN", "awarded"] == Decimal("50000")
     annex = report.annex.set_index("reference")
     assert len(annex) == 3
     assert set(annex["status"]) == {"active", "cancelled"}
@@ -246,7 +248,7 @@ def test_the_pdfs_print_the_independently_computed_figures(
     programme = portfolio["programme"]
     spec = ReportSpec(ReportScope.PROGRAMME, programme.id, AS_OF)
     text = _pdf_text(archive.build(session, SYSTEM, spec).content)
-    assert "€150,000.00" in text
+    assert "€100,000.00" in text  # the cancelled project's award counts only as far as paid
     assert "€30,000.00" in text
     assert "Cancelled action" in text
     assert "Zarqa" in text

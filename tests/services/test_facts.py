@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
-from sqlmodel import Session
+from sqlalchemy import Engine, event, true
+from sqlmodel import Session, select
 
 from grants.models import (
     ExpenseCreate,
@@ -71,11 +71,14 @@ def test_lateness_of_a_milestone(
         baseline_due_date=due,
         status=MilestoneStatus(status),
         submitted_on=submitted,
+        accepted_on=submitted if status == "accepted" else None,
     )
 
-    assert facts.is_overdue(milestone, TODAY) is overdue
-    assert facts.days_late(milestone, TODAY) == late_days
-    assert facts.completed_late(milestone) is completed_late
+    found = facts.facts_of(milestone, TODAY)
+    assert found.overdue is overdue
+    assert found.days_late == late_days
+    assert found.completed_late is completed_late
+    assert found.shown == ("overdue" if overdue else status)
 
 
 @pytest.mark.parametrize(
@@ -92,8 +95,24 @@ def test_a_submitted_milestone_stays_as_late_as_it_was_when_submitted(today: dt.
         submitted_on=D(2026, 6, 5),
     )
 
-    assert facts.days_late(milestone, today) == 4
-    assert facts.is_overdue(milestone, today) is False
+    assert facts.facts_of(milestone, today).days_late == 4
+    assert facts.facts_of(milestone, today).overdue is False
+
+
+@pytest.mark.parametrize(
+    ("as_of", "state", "overdue"),
+    [
+        (D(2026, 5, 31), "in_progress", False),  # before it was due
+        (D(2026, 6, 3), "in_progress", True),  # due, not yet sent in
+        (D(2026, 6, 5), "submitted", False),  # sent in 4 days late
+        (D(2026, 6, 9), "submitted", False),
+        (D(2026, 6, 10), "accepted", False),
+    ],
+)
+def test_a_milestone_as_of_a_past_day(as_of: dt.date, state: str, overdue: bool) -> None:
+    found = facts.milestone_facts("accepted", D(2026, 6, 1), D(2026, 6, 5), D(2026, 6, 10), as_of)
+
+    assert (found.state.value, found.overdue) == (state, overdue)
 
 
 # Lists of milestones and tranches
@@ -119,19 +138,44 @@ def test_milestone_lists_as_of_today(tx_session: Session) -> None:
     other = f.project_in(tx_session, ProjectStatus.ACTIVE)
     first = milestones.milestones_of(tx_session, project)[0]
 
-    overdue = facts.overdue_milestones(tx_session, TODAY, [project.id])
-    due_soon = facts.milestones_due_within(tx_session, TODAY, 30, [project.id])
-    completed_late = facts.completed_late_milestones(tx_session, [project.id])
+    found = dict(facts.milestones_as_of(tx_session, TODAY, [project.id])[project.id])
 
-    assert [m.id for m in overdue] == [first.id, sent_back.id, a.id]
-    assert [facts.days_late(m, TODAY) for m in overdue] == [76, 5, 1]
-    assert [m.id for m in due_soon] == [b.id, c.id]
-    assert [m.id for m in completed_late] == [late.id]
-    assert facts.days_late(late, TODAY) == 45
-    assert facts.days_late(sent_late, TODAY) == 44
-    assert facts.days_late(sent_late, D(2027, 1, 1)) == 44
-    everywhere = facts.overdue_milestones(tx_session, TODAY)
-    assert milestones.milestones_of(tx_session, other)[0].id in {m.id for m in everywhere}
+    overdue = {mid for mid, facts_ in found.items() if facts_.overdue}
+    assert overdue == {first.id, sent_back.id, a.id}
+    assert [found[m].days_late for m in (first.id, sent_back.id, a.id)] == [76, 5, 1]
+    assert {mid for mid, facts_ in found.items() if facts_.due_soon} == {b.id, c.id}
+    assert {mid for mid, facts_ in found.items() if facts_.completed_late} == {late.id}
+    assert found[late.id].days_late == 45
+    assert found[sent_late.id].days_late == 44
+    assert facts.facts_of(sent_late, D(2027, 1, 1)).days_late == 44
+    assert len(found) == 10  # the cancelled one counts nowhere
+    everywhere = facts.milestones_as_of(tx_session, TODAY, None)
+    assert milestones.milestones_of(tx_session, other)[0].id in {
+        m for m, _f in everywhere[other.id]
+    }
+
+
+def test_the_sql_conditions_pick_the_milestones_the_rules_call_overdue_and_due_soon(
+    tx_session: Session,
+) -> None:
+    project = f.project_in(tx_session, ProjectStatus.ACTIVE)
+    for due, status in (
+        (D(2026, 6, 14), MilestoneStatus.IN_PROGRESS),
+        (D(2026, 6, 15), MilestoneStatus.PLANNED),
+        (D(2026, 7, 15), MilestoneStatus.RETURNED),
+        (D(2026, 7, 16), MilestoneStatus.PLANNED),
+        (D(2026, 5, 2), MilestoneStatus.SUBMITTED),
+        (D(2026, 6, 1), MilestoneStatus.CANCELLED),
+    ):
+        _add(tx_session, project, due, status)
+    found = dict(facts.milestones_as_of(tx_session, TODAY, [project.id])[project.id])
+
+    def picked(condition: Any) -> set[int]:
+        query = select(Milestone.id).where(Milestone.project_id == project.id, condition)
+        return {int(mid) for mid in tx_session.exec(query)}
+
+    assert picked(facts.overdue_condition(TODAY)) == {m for m, x in found.items() if x.overdue}
+    assert picked(facts.due_soon_condition(TODAY)) == {m for m, x in found.items() if x.due_soon}
 
 
 def test_releasable_tranches_across_projects_soonest_first(tx_session: Session) -> None:
@@ -356,8 +400,7 @@ RISKS: list[Any] = [
 
 
 def _reasons(session: Session, project: Project) -> list[str]:
-    flagged = {r.project.id: r.reasons for r in facts.at_risk_projects(session, TODAY)}
-    return list(flagged.get(project.id, ()))
+    return list(facts.project_figures(session, TODAY, [project.id])[project.id].reasons)
 
 
 @pytest.mark.parametrize(("change", "reasons"), RISKS)
@@ -424,16 +467,18 @@ def test_a_suspended_project_is_not_flagged_as_quiet(tx_session: Session) -> Non
 def test_only_running_projects_are_watched(tx_session: Session, status: ProjectStatus) -> None:
     project = f.project_in(tx_session, status)  # its milestone would be 76 days overdue
 
-    assert facts.at_risk_projects(tx_session, TODAY, [project.id]) == []
+    assert facts.project_figures(tx_session, TODAY, [project.id])[project.id].reasons == ()
 
 
 def test_at_risk_projects_come_in_reference_order_with_every_reason(tx_session: Session) -> None:
     second = f.project_in(tx_session, ProjectStatus.ACTIVE, reference="ZZ-SECOND")
     first = f.project_in(tx_session, ProjectStatus.ACTIVE, reference="AA-FIRST")
 
-    flagged = facts.at_risk_projects(tx_session, TODAY, [second.id, first.id])
+    found = facts.figures_in(tx_session, true(), TODAY, facts.Scope())
+    flagged = [figures for figures in found if figures.reasons]
+    assert {r.project_id for r in flagged} == {first.id, second.id}
 
-    assert [r.project.reference for r in flagged] == ["AA-FIRST", "ZZ-SECOND"]
+    assert [r.reference for r in flagged] == ["AA-FIRST", "ZZ-SECOND"]
     assert list(flagged[0].reasons) == [
         "1 milestone overdue, the oldest by 76 days",  # due 03-31
         "45.3% of the time has elapsed but only 0.0% of milestones are accepted",
@@ -474,15 +519,17 @@ def test_figures_take_the_same_number_of_queries_for_2_or_8_projects(
         _busy_project(session)
     session.commit()
     few = queries(lambda: facts.project_figures(session, TODAY))
-    few_risks = queries(lambda: facts.at_risk_projects(session, TODAY))
+    few_risks = queries(lambda: facts.figures_in(session, true(), TODAY, facts.Scope()))
     for _ in range(6):
         _busy_project(session)
     session.commit()
     many = queries(lambda: facts.project_figures(session, TODAY))
-    many_risks = queries(lambda: facts.at_risk_projects(session, TODAY))
+    many_risks = queries(lambda: facts.figures_in(session, true(), TODAY, facts.Scope()))
 
     assert len(facts.project_figures(session, TODAY)) == 8
-    assert len(facts.at_risk_projects(session, TODAY)) == 8
+    assert len(facts.figures_in(session, true(), TODAY, facts.Scope())) == 8
     assert many == few
     assert many_risks == few_risks
-    assert few <= 8
+    # projects; paid, spent, budgeted, co-financed; milestones; gates, tranches; updates;
+    # and for figures_in the project ids of the scope
+    assert few <= 10
