@@ -47,15 +47,15 @@ def _months(start: dt.date, end: dt.date) -> int:
 
 def grant(facts: ProjectFacts, prefix: str, as_of: dt.date) -> dict[str, Any]:
     """Return one project as a 360Giving grant."""
-    project = facts.project
-    disbursed = sum((t.paid_amount or Decimal(0) for t in facts.payments), Decimal(0))
+    project, figures = facts.project, facts.figures
+    assert figures is not None
     record: dict[str, Any] = {
         "id": f"{prefix}-{project.reference}",
         "title": project.title,
         "description": project.summary.strip() or project.title,
         "currency": project.currency,
-        "amountAwarded": _number(project.awarded_amount),
-        "amountDisbursed": _number(disbursed),
+        "amountAwarded": _number(figures.awarded),
+        "amountDisbursed": _number(figures.disbursed),
         "awardDate": (facts.actual_start(as_of) or project.planned_start).isoformat(),
         "plannedDates": [
             {

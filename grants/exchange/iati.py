@@ -136,7 +136,7 @@ def _sectors(activity: etree._Element, facts: ProjectFacts, default_sector: str)
 
 
 def _transactions(activity: etree._Element, facts: ProjectFacts, as_of: dt.date) -> None:
-    project, currency = facts.project, facts.project.currency
+    currency = facts.project.currency
     lead = facts.lead
 
     def transaction(kind: str, day: dt.date, amount: Decimal, text: str) -> None:
@@ -149,8 +149,9 @@ def _transactions(activity: etree._Element, facts: ProjectFacts, as_of: dt.date)
         if lead is not None:
             _org(element, "receiver-org", lead)
 
-    if start := facts.actual_start(as_of):
-        transaction(COMMITMENT, start, project.awarded_amount, _("Grant agreement"))
+    if (start := facts.actual_start(as_of)) and facts.figures is not None:
+        # The award as every total counts it: a cancelled grant's commitment is what was paid.
+        transaction(COMMITMENT, start, facts.figures.awarded, _("Grant agreement"))
     for tranche in facts.payments:
         assert tranche.paid_on is not None
         assert tranche.paid_amount is not None

@@ -25,12 +25,13 @@ from grants.models import (
     Project,
     ProjectPartner,
     ProjectSector,
-    ProjectStatus,
     Tranche,
     TrancheStatus,
 )
+from grants.services import facts as facts_
 from grants.services import scope
 from grants.services.access import Principal
+from grants.services.facts import ProjectFigures
 
 
 @dataclass
@@ -49,6 +50,7 @@ class ProjectFacts:
     call: Call
     programme: Programme
     manager: Organisation
+    figures: ProjectFigures | None = None
     funders: list[Organisation] = field(default_factory=list)
     partners: list[tuple[Organisation, PartnerRole]] = field(default_factory=list)
     sectors: dict[str, dict[str, Decimal]] = field(default_factory=dict)
@@ -79,19 +81,21 @@ def _by_project(session: Session, principal: Principal) -> dict[int, ProjectFact
         .join(Programme, col(Programme.id) == col(Call.programme_id))
         .join(Organisation, col(Organisation.id) == col(Programme.managing_organisation_id))
         .where(col(Project.id).in_(scope.visible_project_ids(principal)))
-        .where(col(Project.status) != ProjectStatus.DRAFT)
+        .where(col(Project.status).in_(sorted(facts_.COUNTED_STATES)))
         .order_by(col(Project.reference))
     ).all()
     return {p.id: ProjectFacts(p, c, prog, org) for p, c, prog, org in rows}
 
 
 def project_facts(session: Session, principal: Principal, as_of: dt.date) -> list[ProjectFacts]:
-    """Return the facts of every visible project past its draft, by reference."""
+    """Return the facts of every visible project counted in totals, by reference."""
     facts = _by_project(session, principal)
     ids = list(facts)
     if not ids:
         return []
     _add_funders(session, facts)
+    for project_id, figures in facts_.project_figures(session, as_of, ids).items():
+        facts[project_id].figures = figures
     for project_id, org, role in session.exec(
         select(ProjectPartner.project_id, Organisation, ProjectPartner.role)
         .join(Organisation, col(Organisation.id) == col(ProjectPartner.organisation_id))

@@ -36,10 +36,9 @@ from grants.models import (
     TrancheStatus,
     User,
 )
-from grants.services import scope
+from grants.services import facts, scope
 from grants.services.access import Principal
 from grants.services.errors import NotFound
-from grants.services.facts import AWAITING_PARTNER
 from grants.services.listing import Filters, Id, Page, page
 
 
@@ -68,7 +67,9 @@ def _between(column: Any, after: dt.date | None, before: dt.date | None) -> list
 
 
 def _overdue(today: dt.date) -> Any:
-    return col(Milestone.status).in_(AWAITING_PARTNER) & (col(Milestone.due_date) < today)
+    """Overdue as every figure counts it: in a counted project (not a draft)."""
+    counted = select(Project.id).where(col(Project.status).in_(sorted(facts.COUNTED_STATES)))
+    return facts.overdue_condition(today) & col(Milestone.project_id).in_(counted)
 
 
 class ProgrammeFilters(Filters):

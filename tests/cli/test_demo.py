@@ -119,11 +119,13 @@ def test_milestones_cover_every_status_with_four_to_six_per_project(demo: Engine
 
 def test_dates_around_today_give_overdue_due_soon_late_and_closed(demo: Engine) -> None:
     with Session(demo) as session:
-        assert facts.overdue_milestones(session, TODAY)
-        assert facts.milestones_due_within(session, TODAY, 30)
-        assert facts.completed_late_milestones(session)
+        totals = facts.totals(facts.project_figures(session, TODAY).values())
+        assert totals.milestones_overdue
+        assert totals.milestones_due_soon
+        assert totals.milestones_completed_late
+        assert totals.tranches_releasable
         assert tranches.releasable_tranches(session)
-        at_risk = facts.at_risk_projects(session, TODAY)
+        at_risk = [f for f in facts.project_figures(session, TODAY).values() if f.reasons]
     assert len(at_risk) >= 3
     assert all(item.reasons for item in at_risk)
     projects = statuses(demo, Project.status)
