@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from grants import __version__, db, logs
 from grants.api import admin, delivery, docs, finance, me, programmes, results
+from grants.api import figures as api_figures
 from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
@@ -82,6 +83,7 @@ API_ROUTERS = [
     (me.router, "account"),
     (programmes.router, "programmes"),
     (api_projects.router, "projects"),
+    (api_figures.router, "figures"),
     (delivery.router, "milestones and tranches"),
     (finance.router, "budgets and expenses"),
     (results.router, "indicators, progress and evidence"),

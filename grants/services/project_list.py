@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlmodel import Session, col, select
 
 from grants.models import Call, Project
-from grants.services import scope, search, snapshot
+from grants.services import facts, scope, search, snapshot
 from grants.services.access import Principal
 from grants.services.listing import Page, page
 
@@ -48,7 +48,8 @@ def project_list(
     *,
     everything: bool = False,
 ) -> Page[dict[str, Any]]:
-    """Return a page of the matching projects (or all of them), each with its call and risks."""
+    """Return a page of the matching projects (or all of them), each with its call, figures
+    and risks."""
     paging = (
         f.paging.model_copy(update={"limit": DOWNLOAD_LIMIT, "offset": 0})
         if everything
@@ -77,6 +78,24 @@ def _add_calls_and_risks(
         found = known.projects.get(row["id"])
         row["risks"] = list(found.reasons) if found else []
         row["at_risk"] = bool(row["risks"])
+        if found is not None:
+            figures = found.figures
+            row |= {
+                "awarded": figures.awarded,
+                "disbursed": figures.disbursed,
+                "spent": figures.spent,
+                "milestones_overdue": figures.milestones_overdue,
+            }
+
+
+def list_totals(
+    session: Session, principal: Principal, f: ProjectListFilters, today: dt.date
+) -> facts.Totals:
+    """Return the totals (``facts.totals``) of every project matching the filters."""
+    known = snapshot.current(session, today)
+    query = project_query(session, principal, f, today, known)
+    ids = session.exec(query.with_only_columns(col(Project.id)).order_by(None)).all()
+    return facts.totals(known.projects[pid].figures for pid in ids if pid in known.projects)
 
 
 def filter_choices(session: Session, principal: Principal) -> dict[str, list[Any]]:

@@ -28,7 +28,7 @@ SORTABLE = {
     "city": "city",
     "country": "country",
     "status": "status",
-    "awarded_amount": "awarded_amount",
+    "awarded": "awarded_amount",
     "planned_end": "planned_end",
 }
 
@@ -73,7 +73,9 @@ def _columns() -> list[tuple[str, str, str]]:
         ("country", _("Country"), "text"),
         ("call_code", _("Call"), "text"),
         ("status", _("Status"), "status"),
-        ("awarded_amount", _("Awarded"), "money"),
+        ("awarded", _("Awarded"), "money"),
+        ("spent", _("Spent"), "money"),
+        ("milestones_overdue", _("Milestones overdue"), "int"),
         ("planned_end", _("Ends"), "date"),
     ]
 
@@ -112,6 +114,7 @@ def project_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
         "can_create": navigation.is_manager(principal),
         "statuses": [(s.value, _(s.value).replace("_", " ")) for s in ProjectStatus],
         "filtered": bool(listing.params),
+        "totals": lists.list_totals(db, principal, filters, today(settings_of(request))),
     }
     return templates().TemplateResponse(request, "projects.html", context)
 
@@ -133,7 +136,11 @@ def project_list_download(
         ("country", _("Country")),
         ("call_code", _("Call")),
         ("status", _("Status")),
-        ("awarded_amount", _("Awarded")),
+        ("awarded_amount", _("Award in the contract")),
+        ("awarded", _("Awarded (as totals count it)")),
+        ("disbursed", _("Disbursed")),
+        ("spent", _("Spent")),
+        ("milestones_overdue", _("Milestones overdue")),
         ("currency", _("Currency")),
         ("planned_start", _("Planned start")),
         ("planned_end", _("Planned end")),
