@@ -15,8 +15,8 @@ from grants import db
 from grants.audit import ACTOR_KEY
 from grants.models import Call, IssuedReport, Organisation, Project, ReportKind, ReportScope
 from grants.services.access import SYSTEM
-from tests.security.conftest import Demo
-from tests.security.helpers import api
+from tests.conftest import Demo
+from tests.helpers import api
 
 
 def client(app: FastAPI, demo: Demo, email: str) -> TestClient:

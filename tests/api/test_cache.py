@@ -16,8 +16,8 @@ from grants.services import tokens
 from grants.services.access import SYSTEM
 from tests.api.helpers import client, project_id
 from tests.api.test_query_counts import statements
-from tests.security.conftest import Demo
-from tests.security.helpers import DONOR, EDITOR_ZARQA, MANAGER, api
+from tests.conftest import Demo
+from tests.helpers import DONOR, EDITOR_ZARQA, MANAGER, api
 
 LIST = "/api/v1/projects?status=active&sort=title"
 

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 
 from grants.models import AuditEvent
 from tests.api.helpers import client, count, problem, project_id
-from tests.security.conftest import Demo
-from tests.security.helpers import EDITOR_ZARQA, MANAGER, api
+from tests.conftest import Demo
+from tests.helpers import EDITOR_ZARQA, MANAGER, api
 
 ZARQA = "ZRQ-WOMEN"
 

@@ -16,8 +16,8 @@ from grants.services import facts, scope
 from grants.services.access import principal_for
 from grants.services.users import user_by_email
 from tests.api.helpers import client, fields, problem, project_id
-from tests.security.conftest import Demo
-from tests.security.helpers import DONOR, EDITOR_ZARQA, MANAGER, TODAY
+from tests.conftest import Demo
+from tests.helpers import DONOR, EDITOR_ZARQA, MANAGER, TODAY
 
 COLLECTIONS = [
     "programmes",

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from grants.app import create_app
 from grants.config import Settings
-from tests.security.conftest import Demo
+from tests.conftest import Demo
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, event
 
 from tests.api.helpers import client, issue_report, project_id
 from tests.api.test_lists import COLLECTIONS
-from tests.security.conftest import Demo
-from tests.security.helpers import ADMIN, MANAGER
+from tests.conftest import Demo
+from tests.helpers import ADMIN, MANAGER
 
 # Authentication (the token with its user, the roles), the count, the page itself, and for a
 # project's history the checks that hide other organisations' drafts.

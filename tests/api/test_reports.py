@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from grants.models import IssuedReport, Programme
 from tests.api.helpers import client, problem, project_id
-from tests.security.conftest import Browsers, Demo
-from tests.security.helpers import DONOR, EDITOR, EDITOR_ZARQA, MANAGER
+from tests.conftest import Browsers, Demo
+from tests.helpers import DONOR, EDITOR, EDITOR_ZARQA, MANAGER
 
 ZARQA = "ZRQ-WOMEN"
 

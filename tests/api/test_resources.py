@@ -18,8 +18,8 @@ from tests.api.helpers import (
     problem,
     project_id,
 )
-from tests.security.conftest import Demo
-from tests.security.helpers import (
+from tests.conftest import Demo
+from tests.helpers import (
     ADMIN,
     CSV,
     DONOR,

@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.helpers import client, organisation_id, problem
-from tests.security.conftest import Demo
-from tests.security.helpers import ADMIN, DONOR, EDITOR, MANAGER, VIEWER
+from tests.conftest import Demo
+from tests.helpers import ADMIN, DONOR, EDITOR, MANAGER, VIEWER
 
 # In the order they run; the module's docstring says why the administrator is last.
 ROLES = {

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from grants.models import AuditEvent, Milestone, Tranche, TrancheGate, TrancheStatus
 from tests.api.helpers import client, count, organisation_id, problem, project_id
-from tests.security.conftest import Demo
-from tests.security.helpers import (
+from tests.conftest import Demo
+from tests.helpers import (
     CSV,
     DONOR,
     EDITOR,

@@ -1,18 +1,10 @@
-"""The exchange tests share the security tests' demo copies, and find the published standards."""
+"""The exchange tests find the published standards beside the repository."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-from tests.security.conftest import (  # noqa: F401 - fixtures, found by name
-    app,
-    attachment_folder,
-    browsers,
-    demo,
-    demo_templates,
-)
 
 STANDARDS = Path(__file__).resolve().parents[2].parent / "shared" / "standards"
 

@@ -14,8 +14,8 @@ from grants.exchange import exports, imports, workbook
 from grants.exchange.tables import workbook_bytes
 from grants.services import users
 from grants.services.access import Principal, principal_for
-from tests.security.conftest import Demo
-from tests.security.helpers import MANAGER
+from tests.conftest import Demo
+from tests.helpers import MANAGER
 
 MILESTONE_HEADER = ["project_reference", "number", "title", "due_date", "responsible_organisation"]
 

@@ -28,10 +28,9 @@ from grants.exchange.tables import csv_bytes, workbook_bytes
 from grants.models import AuditEvent, Milestone, Organisation, Project
 from grants.services import scope
 from tests import pg
-from tests.conftest import cli_env
+from tests.conftest import Demo, cli_env
 from tests.exchange.helpers import MILESTONE_HEADER, count, principal
-from tests.security.conftest import Demo
-from tests.security.helpers import MANAGER
+from tests.helpers import MANAGER
 
 Cli = Callable[..., Result]
 PUBLISHER = {

@@ -11,7 +11,7 @@ from grants.exchange import dump
 from grants.models import OrganisationCreate, OrganisationKind
 from grants.services import programmes
 from grants.services.access import SYSTEM
-from tests.security.conftest import Demo
+from tests.conftest import Demo
 
 
 def test_dump_restore_dump_gives_the_same_json_and_fresh_ids(

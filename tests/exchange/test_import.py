@@ -13,9 +13,9 @@ from grants.exchange import exports, imports, workbook
 from grants.exchange.tables import csv_bytes, workbook_bytes
 from grants.models import AuditEvent, Milestone, Organisation, Project
 from grants.services.errors import NotAllowed
+from tests.conftest import Demo
 from tests.exchange.helpers import MILESTONE_HEADER, count, exported, run_import, xlsx
-from tests.security.conftest import Demo
-from tests.security.helpers import DONOR, MANAGER
+from tests.helpers import DONOR, MANAGER
 
 
 def test_an_exported_workbook_and_csv_zip_import_back_unchanged(demo: Demo) -> None:

@@ -13,9 +13,9 @@ from grants.models import AuditEvent, Milestone, MilestoneUpdate, Organisation, 
 from grants.services import milestones
 from grants.services.access import SYSTEM, Principal
 from grants.services.errors import DomainError, Invalid
+from tests.conftest import Demo
 from tests.exchange.helpers import count, exported, principal, run_import, statements, xlsx
-from tests.security.conftest import Demo
-from tests.security.helpers import MANAGER
+from tests.helpers import MANAGER
 
 OPEN = ("planned", "in_progress")
 COLUMNS = {"due_date": "due_date", "responsible_organisation_id": "responsible_organisation"}

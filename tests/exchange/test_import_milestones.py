@@ -16,6 +16,7 @@ from grants.models import AuditEvent, Milestone, MilestoneCreate, Organisation, 
 from grants.services import milestones
 from grants.services.access import Principal
 from grants.services.errors import DomainError, Invalid
+from tests.conftest import Demo
 from tests.exchange.helpers import (
     MILESTONE_HEADER,
     count,
@@ -24,8 +25,7 @@ from tests.exchange.helpers import (
     statements,
     xlsx,
 )
-from tests.security.conftest import Demo
-from tests.security.helpers import MANAGER
+from tests.helpers import MANAGER
 
 # (project, due date, responsible organisation): rows add_milestone refuses, and why.
 REFUSED = [

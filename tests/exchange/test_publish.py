@@ -18,8 +18,8 @@ from grants.config import Settings
 from grants.exchange import giving360, iati, iati_rules
 from grants.services.access import SYSTEM
 from grants.services.errors import Invalid
-from tests.security.conftest import Demo
-from tests.security.helpers import TODAY
+from tests.conftest import Demo
+from tests.helpers import TODAY
 
 GENERATED = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 PUBLISHER = Settings(iati_reporting_org_ref="XM-EXAMPLE-PROG", giving360_prefix="360G-example")

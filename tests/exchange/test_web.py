@@ -7,8 +7,8 @@ import re
 from fastapi import FastAPI
 
 from grants.exchange.tables import workbook_bytes
-from tests.security.conftest import Browsers
-from tests.security.helpers import EDITOR, MANAGER
+from tests.conftest import Browsers
+from tests.helpers import EDITOR, MANAGER
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -19,8 +19,7 @@ from sqlmodel import Session, select
 
 from grants.models import Programme
 from reports import charts, figures, render, xlsx
-from tests.conftest import TODAY
-from tests.security.conftest import Demo
+from tests.conftest import TODAY, Demo
 
 
 def flat(text: str) -> str:

@@ -38,8 +38,7 @@ from grants.models import (
     TrancheStatus,
 )
 from reports import charts, figures, pdf, render, xlsx
-from tests.conftest import TODAY
-from tests.security.conftest import Demo
+from tests.conftest import TODAY, Demo
 
 AS_OF = TODAY  # 2026-06-15
 AT_RISK = "SDA-CEDAR"  # active, a milestone overdue since 2026-03-19

@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute, Mount
 
 from grants.api.deps import api_principal
 from grants.web.deps import public, signed_in
-from tests.security.conftest import Browsers, Demo
-from tests.security.helpers import EDITOR, Browser, api
+from tests.conftest import Browsers, Demo
+from tests.helpers import EDITOR, Browser, api
 
 RULES: dict[Callable[..., Any], str] = {
     public: "Public",

@@ -18,8 +18,8 @@ from sqlmodel import select
 
 from grants import db
 from grants.models import LoginAttempt, User
-from tests.security.conftest import Demo
-from tests.security.helpers import (
+from tests.conftest import Demo
+from tests.helpers import (
     EVIDENCE,
     OWN_PASSWORD,
     Browser,

@@ -15,8 +15,8 @@ from grants.app import create_app
 from grants.config import Settings
 from grants.models import Attachment
 from grants.web.deps import Public
-from tests.security.conftest import Demo
-from tests.security.helpers import (
+from tests.conftest import Demo
+from tests.helpers import (
     DONOR,
     EDITOR,
     Browser,

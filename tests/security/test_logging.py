@@ -21,8 +21,8 @@ from grants.config import Settings
 from grants.logs import JsonFormatter
 from grants.models import Role
 from grants.web.deps import Public
-from tests.security.conftest import Demo
-from tests.security.helpers import (
+from tests.conftest import Demo
+from tests.helpers import (
     EVIDENCE,
     Browser,
     add_user,

@@ -20,8 +20,8 @@ from grants import db
 from grants.app import create_app
 from grants.config import Settings
 from grants.models import LoginAttempt, utcnow
-from tests.security.conftest import Demo
-from tests.security.helpers import OWN_PASSWORD, Browser, add_user, sessions_of, signed_in
+from tests.conftest import Demo
+from tests.helpers import OWN_PASSWORD, Browser, add_user, sessions_of, signed_in
 
 WRONG = "Unknown email or wrong password."
 TOO_MANY = "Too many failed attempts"

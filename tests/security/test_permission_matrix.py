@@ -19,8 +19,8 @@ from sqlmodel import col, select
 
 from grants import db
 from grants.models import Attachment, Milestone, Project
-from tests.security.conftest import Browsers, Demo
-from tests.security.helpers import (
+from tests.conftest import Browsers, Demo
+from tests.helpers import (
     ADMIN,
     CSV,
     DONOR,

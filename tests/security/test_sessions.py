@@ -21,8 +21,8 @@ from grants.config import Settings
 from grants.models import User, UserSession, utcnow
 from grants.services import sessions
 from grants.services.access import SYSTEM
-from tests.security.conftest import Demo
-from tests.security.helpers import (
+from tests.conftest import Demo
+from tests.helpers import (
     OWN_PASSWORD,
     SECURE_BASE_URL,
     Browser,

@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from grants import db
 from grants.models import Milestone, MilestoneStatus, UserSession
-from tests.security.conftest import Demo
-from tests.security.helpers import CSV, EDITOR_ZARQA, MANAGER, Browser, new_milestone
+from tests.conftest import Demo
+from tests.helpers import CSV, EDITOR_ZARQA, MANAGER, Browser, new_milestone
 
 Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]

@@ -16,8 +16,8 @@ from grants import db
 from grants.models import Milestone, MilestoneUpdate, Organisation, OrganisationUpdate, User
 from grants.services import dashboard, milestones, programmes, worklist
 from grants.services.access import SYSTEM, Principal, principal_for
-from tests.security.conftest import Demo
-from tests.security.helpers import ADMIN, MANAGER
+from tests.conftest import Demo
+from tests.helpers import ADMIN, MANAGER
 
 TODAY = dt.date(2026, 6, 15)
 

@@ -12,8 +12,8 @@ from grants import db
 from grants.models import Milestone, MilestoneStatus, Project, Tranche, TrancheStatus
 from grants.services import milestones
 from grants.services.access import SYSTEM
-from tests.security.conftest import Browsers, Demo
-from tests.security.helpers import (
+from tests.conftest import Browsers, Demo
+from tests.helpers import (
     EDITOR,
     EDITOR_ZARQA,
     MANAGER,

@@ -13,8 +13,8 @@ import lxml.html
 import pytest
 from openpyxl import load_workbook
 
-from tests.security.conftest import Browsers, Demo
-from tests.security.helpers import (
+from tests.conftest import Browsers, Demo
+from tests.helpers import (
     ADMIN,
     DONOR,
     EDITOR,

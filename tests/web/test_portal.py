@@ -26,8 +26,8 @@ from grants.models import (
 )
 from grants.services import milestones
 from grants.services.access import SYSTEM
-from tests.security.conftest import Browsers, Demo
-from tests.security.helpers import (
+from tests.conftest import Browsers, Demo
+from tests.helpers import (
     CSV,
     DONOR,
     EDITOR_NOOR,

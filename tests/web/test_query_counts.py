@@ -10,8 +10,8 @@ from grants import db
 from grants.models import Milestone, Project
 from tests import factories
 from tests.api.test_query_counts import statements
-from tests.security.conftest import Browsers, Demo
-from tests.security.helpers import ADMIN, MANAGER
+from tests.conftest import Browsers, Demo
+from tests.helpers import ADMIN, MANAGER
 
 
 def _count(browsers: Browsers, demo: Demo, email: str, path: str) -> int:

@@ -1,4 +1,4 @@
-"""Helpers the security tests share: a browser that signs in and posts forms, and DB probes."""
+"""Test helpers: the demo accounts, a browser that signs in and posts forms, and DB probes."""
 
 from __future__ import annotations
 
