@@ -1,5 +1,5 @@
 # The README's commands. `make demo` runs the app on SQLite with demo data;
-# `make test` runs lint, type checks and the whole test suite.
+# `make test` runs lint, type checks and the whole test suite; `make test-fast` the quick loop.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export GRANTS_DATABASE_URL ?= sqlite:///./grants.db
 
-.PHONY: demo test install lint typecheck pytest messages clean
+.PHONY: demo test test-fast install lint typecheck pytest messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ pytest: install
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# The local loop: lint, types and every test on SQLite, without the PostgreSQL copies, the
+# browser journeys and the schemathesis run (all three stay in `make test` and in CI).
+test-fast: lint typecheck
+	$(BIN)/python -m pytest -q -k "not postgresql" \
+		--ignore=tests/browser --ignore=tests/api/test_schemathesis.py
 
 messages: install
 	mkdir -p grants/locale

@@ -32,10 +32,10 @@ from sqlmodel import col, select
 from grants import db
 from grants.config import Settings
 from grants.exchange import iati, iati_rules, imports, workbook
-from grants.exchange.tables import workbook_bytes
 from grants.models import Project, ProjectStatus
 from grants.services import users
 from grants.services.access import SYSTEM, principal_for
+from grants.tables import workbook_bytes
 
 HEADER = ["project_reference", "number", "title", "due_date"]
 PLANNED = 6  # milestones each project has before the import

@@ -180,7 +180,7 @@ def _tables(acting: str | None, sheets: list[str] | None) -> dict[str, Any]:
 def export_csv(output: Output, sheet: Sheets = None, acting: Acting = None) -> None:
     """Write CSV: one file for one --sheet, a zip when OUTPUT ends in .zip, else a folder."""
     from grants.exchange import exports
-    from grants.exchange.tables import csv_bytes
+    from grants.tables import csv_bytes
 
     tables = _tables(acting, sheet)
     if len(tables) == 1 and output.suffix.lower() == ".csv":

@@ -1,21 +1,26 @@
-"""Gettext plumbing: the active translation for the current request or command."""
+"""Language and locale: gettext for messages, and Babel for every locale-dependent format.
+
+Messages, money, shares and quantities are written in one place, here, for pages, the API's
+messages, reports, exports and e-mails alike. Only English is offered today
+(``SUPPORTED_LOCALES``); ``locale()`` is where the language of a request or command will be
+chosen when more are.
+"""
 
 from __future__ import annotations
 
 import gettext as _gettext
-from contextvars import ContextVar
+import math
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
-SUPPORTED_LOCALES = ("en",)
-
-_active: ContextVar[_gettext.NullTranslations | None] = ContextVar("translations", default=None)
-_locale: ContextVar[str] = ContextVar("locale", default="en")
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = (DEFAULT_LOCALE,)
 
 
 @lru_cache
@@ -24,27 +29,48 @@ def translations(locale: str) -> _gettext.NullTranslations:
     return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
 
 
-def activate(locale: str) -> None:
-    """Make ``locale`` the language of messages produced in this context."""
-    _active.set(translations(locale))
-    _locale.set(locale)
+def locale() -> str:
+    """Return the language messages and formats are produced in."""
+    return DEFAULT_LOCALE
 
 
 def gettext(message: str) -> str:
     """Translate ``message`` into the active language."""
-    active = _active.get() or translations("en")
-    return active.gettext(message)
+    return translations(locale()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a message whose form depends on the number ``n``."""
-    active = _active.get() or translations("en")
-    return active.ngettext(singular, plural, n)
+    return translations(locale()).ngettext(singular, plural, n)
 
 
 _ = gettext
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """Return ``amount`` written as money in ``currency`` for the active language."""
-    return format_currency(amount, currency, locale=_locale.get())
+def missing(value: Any) -> bool:
+    """Return whether ``value`` is absent: ``None``, NaN, or pandas' missing markers."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return type(value).__name__ in {"NaTType", "NAType"}
+
+
+def format_money(amount: Any, currency: str | None) -> str:
+    """Return ``amount`` written as money in ``currency`` (blank when missing; the bare
+    number when there is no currency)."""
+    if missing(amount):
+        return ""
+    if not currency:
+        return str(amount)
+    return format_currency(Decimal(str(amount)), currency, locale=locale())
+
+
+def format_percent(value: Any) -> str:
+    """Return a share already in percent (``45.3``) written as ``45.3 %``."""
+    if missing(value):
+        return ""
+    return format_decimal(Decimal(str(value)), "#,##0.0", locale=locale()) + "\u00a0%"
+
+
+def format_number(value: Any) -> str:
+    """Return a quantity without its stored trailing zeros (``400.0000`` as ``400``)."""
+    return "" if missing(value) else format_decimal(Decimal(str(value)), locale=locale())

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 from babel import Locale
-from babel.numbers import format_decimal
-from jinja2 import Environment
 from markupsafe import Markup
 
 from grants import i18n
-from grants.web.templating import environment as shared_environment
+from grants.templating import environment
 from reports import charts
 from reports.figures import PortfolioReportData, ProjectReportData
 
@@ -32,45 +28,10 @@ STATUSES = ("draft", "issued")
 OVERDUE_ROWS = 30
 
 
-def _locale() -> str:
-    """The language of the messages being produced (``grants.i18n`` keeps it per context)."""
-    return i18n._locale.get()
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and value != value)
-
-
-def money(amount: Any, currency: str) -> str:
-    """Return ``amount`` written as money in ``currency`` (blank when there is none)."""
-    return "" if _missing(amount) else i18n.format_money(Decimal(amount), currency)
-
-
-def percent(value: Any) -> str:
-    """Return a share already in percent (``45.3``) written as ``45.3 %``."""
-    if _missing(value):
-        return ""
-    return format_decimal(Decimal(value), "#,##0.0", locale=_locale()) + "\u00a0%"
-
-
-def number(value: Any) -> str:
-    """Return a quantity without its stored trailing zeros (``400.0000`` as ``400``)."""
-    return "" if _missing(value) else format_decimal(Decimal(value), locale=_locale())
-
-
-@lru_cache
-def environment() -> Environment:
-    """Return the web pages' Jinja environment with the reports' number filters added."""
-    env = shared_environment().overlay()
-    # An overlay shares its parent's filter dict: copy it so the web pages' is untouched.
-    env.filters = {**env.filters, "money": money, "percent": percent, "number": number}
-    return env
-
-
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Return a frame's rows as dicts, with missing values (NaN, NaT) as ``None``."""
     return [
-        {key: None if _missing(value) else value for key, value in row.items()}
+        {key: None if i18n.missing(value) else value for key, value in row.items()}
         for row in frame.to_dict("records")
     ]
 
@@ -106,7 +67,7 @@ def _timestamp(as_of: dt.date, status: str, issued_at: dt.datetime | None) -> st
 
 def _common(as_of: dt.date, status: str, issued_at: dt.datetime | None) -> dict[str, Any]:
     """The context every report shares: dates, status, language and stylesheet."""
-    locale = _locale()
+    locale = i18n.locale()
     return {
         "as_of": as_of,
         "status": status,

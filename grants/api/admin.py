@@ -20,6 +20,8 @@ from grants.api.common import (
 )
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import UserIn, UserPatch
+from grants.http.deps import ReadDB, WriteDB
+from grants.http.downloads import send
 from grants.i18n import _
 from grants.models import (
     IssuedReport,
@@ -34,8 +36,6 @@ from grants.services import scope, search, sessions, users
 from grants.services.access import Principal
 from grants.services.common import get_or_404
 from grants.services.errors import NotAllowed
-from grants.web.deps import ReadDB, WriteDB
-from grants.web.reports import send
 
 router = APIRouter(responses=READ_ERRORS)
 ADMIN_ERRORS = WRITE_ERRORS

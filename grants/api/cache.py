@@ -20,9 +20,8 @@ from typing import Any, TypeVar
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from grants.config import today
+from grants.http.deps import today_of
 from grants.services.access import Principal
-from grants.web.deps import settings_of
 
 K = TypeVar("K")
 ENTRIES = 2048
@@ -103,7 +102,7 @@ def cached_read(route: Callable[..., Response]) -> Callable[..., Awaitable[Respo
         mark = getattr(request.state, "high_water_mark", None)
         if mark is None or principal.user_id is None:
             return await run_in_threadpool(route, **kwargs)
-        key = (principal.user_id, str(request.url), today(settings_of(request)))
+        key = (principal.user_id, str(request.url), today_of(request))
         _tokens, bodies = caches(request)
         hit: CachedBody | None = bodies.get(key, mark)
         if hit is None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel
 
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import ReasonIn
-from grants.config import today
+from grants.http.deps import Today, WriteDB
 from grants.i18n import _
 from grants.services import scope
 from grants.services.access import Principal
@@ -23,7 +23,6 @@ from grants.services.errors import Stale
 from grants.services.listing import MAX_ID, Paging
 from grants.services.listing import Page as RowsPage
 from grants.services.workflow import Workflow
-from grants.web.deps import WriteDB, settings_of
 
 T = TypeVar("T")
 R = TypeVar("R", bound=BaseModel)
@@ -31,13 +30,6 @@ R = TypeVar("R", bound=BaseModel)
 MAX_LIMIT = 200
 
 Ident = Annotated[int, Path(ge=1, le=MAX_ID, description="The object's id.")]
-
-
-async def today_of(request: Request) -> dt.date:
-    return today(settings_of(request))
-
-
-Today = Annotated[dt.date, Depends(today_of)]
 
 
 class Page(BaseModel, Generic[T]):

@@ -16,7 +16,6 @@ from grants.api.common import (
     IfMatch,
     OptionalIfMatch,
     Page,
-    Today,
     add_steps,
     matching,
     one,
@@ -33,11 +32,11 @@ from grants.api.schemas import (
     TrancheIn,
     TranchePatch,
 )
+from grants.http.deps import ReadDB, Today, WriteDB
 from grants.models import Milestone, MilestoneRead, Project, Tranche, TrancheRead
 from grants.services import milestones, scope, search, tranches
 from grants.services.access import Principal
 from grants.services.workflow import MILESTONE, TRANCHE
-from grants.web.deps import ReadDB, WriteDB
 
 router = APIRouter(responses=READ_ERRORS)
 

@@ -15,11 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from grants import db
 from grants.api.cache import CachedToken, caches
 from grants.audit import HIGH_WATER_MARK
+from grants.http.deps import engine_of
 from grants.i18n import _
 from grants.models import utcnow
 from grants.services import tokens
 from grants.services.access import Principal, principal_for
-from grants.web.deps import engine_of
 
 log = logging.getLogger("grants.access")
 bearer_scheme = HTTPBearer(auto_error=False, description="An API token from `grants token create`.")

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document and the interactive docs (Swagger UI, served from this site)."""
+"""The OpenAPI 3.1 document and the assets of the interactive docs (Swagger UI, served from
+this site; the docs page itself is a web page, ``grants.web.system.api_docs``)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import fastapi_offline
-from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from grants.api.common import problem_schemas
-from grants.web.deps import Public, settings_of
-from grants.web.templating import templates
+from grants.http.deps import Public
 
 router = APIRouter(include_in_schema=False)
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -34,14 +34,6 @@ The grants tracker's API: the same services and permissions as the web pages.
 def openapi(request: Request, principal: Public) -> JSONResponse:
     """The OpenAPI 3.1 description of the API."""
     return JSONResponse(request.app.openapi())
-
-
-@router.get("/api/docs", response_class=HTMLResponse)
-def docs(request: Request, principal: Public) -> HTMLResponse:
-    """Interactive API docs; off when the setting says so (by default in production)."""
-    if not settings_of(request).docs_enabled:
-        raise HTTPException(404)
-    return templates().TemplateResponse(request, "api_docs.html")
 
 
 def install(app: FastAPI) -> None:

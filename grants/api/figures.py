@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from grants.api.common import READ_ERRORS, Ident, Today
+from grants.api.common import READ_ERRORS, Ident
 from grants.api.deps import ApiPrincipal
+from grants.http.deps import ReadDB, Today
 from grants.models import Project, ProjectStatus
 from grants.services import facts, scope
 from grants.services.listing import Id
-from grants.web.deps import ReadDB
 
 router = APIRouter(responses=READ_ERRORS)
 

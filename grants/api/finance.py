@@ -13,16 +13,15 @@ from grants.api.common import (
     Ident,
     IfMatch,
     Page,
-    Today,
     matching,
     one,
     page_of,
 )
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import BudgetLineIn, BudgetLinePatch, ExpenseIn, ExpensePatch
+from grants.http.deps import ReadDB, Today, WriteDB
 from grants.models import BudgetLine, BudgetLineRead, Expense, ExpenseRead, Project
 from grants.services import budgets, scope, search
-from grants.web.deps import ReadDB, WriteDB
 
 router = APIRouter(responses=READ_ERRORS)
 

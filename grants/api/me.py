@@ -7,9 +7,9 @@ from pydantic import BaseModel
 
 from grants.api.common import READ_ERRORS
 from grants.api.deps import ApiPrincipal
+from grants.http.deps import ReadDB
 from grants.models import User
 from grants.services.common import get_or_404
-from grants.web.deps import ReadDB
 
 router = APIRouter()
 

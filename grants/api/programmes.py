@@ -26,6 +26,7 @@ from grants.api.schemas import (
     ProgrammeIn,
     ProgrammePatch,
 )
+from grants.http.deps import ReadDB, WriteDB
 from grants.models import (
     Call,
     CallCreate,
@@ -35,7 +36,6 @@ from grants.models import (
     ProgrammeRead,
 )
 from grants.services import programmes, scope, search
-from grants.web.deps import ReadDB, WriteDB
 
 router = APIRouter(responses=READ_ERRORS)
 

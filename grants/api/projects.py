@@ -15,7 +15,6 @@ from grants.api.common import (
     IfMatch,
     Page,
     PageParams,
-    Today,
     add_steps,
     matching,
     one,
@@ -24,6 +23,7 @@ from grants.api.common import (
 )
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import PartnerIn, ProjectIn, ProjectPatch
+from grants.http.deps import ReadDB, Today, WriteDB
 from grants.models import (
     AuditEventRead,
     Organisation,
@@ -36,7 +36,6 @@ from grants.models import (
 from grants.services import programmes, projects, scope, search
 from grants.services.listing import page_of_list
 from grants.services.workflow import PROJECT
-from grants.web.deps import ReadDB, WriteDB
 
 router = APIRouter(responses=READ_ERRORS)
 

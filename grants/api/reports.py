@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
 from grants import db
-from grants.api.common import READ_ERRORS, WRITE_ERRORS, Ident, Today, one
+from grants.api.common import READ_ERRORS, WRITE_ERRORS, Ident, one
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import Input
+from grants.http.deps import ReadDB, Today, engine_of
+from grants.http.downloads import send
 from grants.models import IssuedReportRead, ReportScope
-from grants.web.deps import ReadDB, engine_of
-from grants.web.reports import send
 from reports import archive
 
 router = APIRouter(responses=READ_ERRORS)

@@ -13,7 +13,6 @@ from grants.api.common import (
     Ident,
     IfMatch,
     Page,
-    Today,
     add_steps,
     matching,
     one,
@@ -28,6 +27,8 @@ from grants.api.schemas import (
     ProgressUpdateBody,
     ProgressUpdateIn,
 )
+from grants.http.deps import ReadDB, Today, WriteDB
+from grants.http.downloads import attachment_response
 from grants.models import (
     Attachment,
     AttachmentRead,
@@ -42,8 +43,6 @@ from grants.models import (
 )
 from grants.services import attachments, indicators, progress, scope, search
 from grants.services.workflow import PROGRESS_UPDATE
-from grants.web.deps import ReadDB, WriteDB
-from grants.web.projects import attachment_response
 
 router = APIRouter(responses=READ_ERRORS)
 

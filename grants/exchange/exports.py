@@ -16,10 +16,10 @@ from sqlmodel import Session
 from grants.exchange import export_records, export_sheets
 from grants.exchange.export_common import Rows, Table
 from grants.exchange.layout import IMPORT_SHEETS
-from grants.exchange.tables import ZIP_TIME, csv_bytes, workbook_bytes
 from grants.i18n import _
 from grants.services.access import Principal
 from grants.services.errors import NotAllowed
+from grants.tables import ZIP_TIME, csv_bytes, workbook_bytes
 
 __all__ = [
     "EXPORTS",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from grants.exchange.layout import IMPORT_SHEETS, described
-from grants.exchange.tables import workbook_bytes
 from grants.i18n import _
+from grants.tables import workbook_bytes
 
 INSTRUCTION_COLUMNS = ("sheet", "column", "required", "use", "kind", "meaning", "example")
 

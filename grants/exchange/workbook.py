@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from grants.exchange.layout import EXPORT_ONLY_SHEETS, SHEETS, Sheet, normalise_name
-from grants.exchange.tables import unescape_csv_text
 from grants.exchange.values import is_blank
 from grants.i18n import _
+from grants.tables import unescape_csv_text
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 .xls

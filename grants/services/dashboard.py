@@ -106,11 +106,6 @@ def _first(items: list[dict[str, Any]], kind: str, limit: int) -> Rows:
     return Rows([dict(item) for item in first], len(items))
 
 
-def key_figures(session: Session, principal: Principal, today: dt.date) -> facts.Totals:
-    """Return the totals of the projects the principal manages."""
-    return facts.totals(found.figures for found in managed_facts(session, principal, today))
-
-
 @dataclass(frozen=True)
 class Overview:
     """What the dashboard shows: figures, the first projects at risk, the first of each list."""

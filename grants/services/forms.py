@@ -36,7 +36,7 @@ def parse_amount(text: str) -> Decimal:
     """Return ``text`` as a decimal written the way the active language writes numbers."""
     cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     try:
-        value = parse_decimal(cleaned, locale=i18n._locale.get(), strict=True)
+        value = parse_decimal(cleaned, locale=i18n.locale(), strict=True)
     except NumberFormatError as error:
         raise ValueError(cleaned) from error
     if not value.is_finite():

@@ -30,7 +30,6 @@ from grants.models import (
     Project,
     ProjectPartner,
     ReportScope,
-    ReviewStatus,
     Tranche,
     User,
 )
@@ -263,12 +262,4 @@ def project_view(
             report=bool(editable) and project.status in REPORTING_OPEN,
             steps=steps if manage else [],
         ),
-    )
-
-
-def awaiting_review(view: ProjectView) -> int:
-    """Return how many submissions of the project wait for the grant manager."""
-    submitted = sum(1 for line in view.milestones if line.milestone.status.value == "submitted")
-    return submitted + sum(
-        1 for line in view.updates if line.update.status == ReviewStatus.SUBMITTED
     )

@@ -7,23 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from grants.i18n import _
-from grants.services import sessions
-from grants.services.errors import Invalid
-from grants.web.deps import (
-    LOGIN_CSRF_COOKIE,
-    CsrfProtected,
+from grants.http.deps import (
     Public,
     SignedIn,
     WriteDB,
     cookie_name,
     current,
-    login_csrf_token,
     now,
-    safe_next,
     secure_cookies,
     settings_of,
 )
+from grants.i18n import _
+from grants.services import sessions
+from grants.services.errors import Invalid
+from grants.web.deps import LOGIN_CSRF_COOKIE, CsrfProtected, login_csrf_token, safe_next
 from grants.web.templating import templates
 
 router = APIRouter()

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB
 from grants.i18n import _
 from grants.models import BudgetCategory, BudgetLine, BudgetLineCreate, BudgetLineUpdate, Project
 from grants.services import budgets, scope
 from grants.services.access import require_manager
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
+from grants.web.deps import CsrfProtected
 from grants.web.record_forms import Field, Form, Posted, current_values, parse, show, submit
 
 router = APIRouter()

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from grants.config import today
+from grants.http import downloads
+from grants.http.deps import ReadDB, SignedIn, today_of
 from grants.i18n import _
 from grants.services import dashboard, facts, snapshot
 from grants.services.access import Principal
 from grants.services.errors import NotAllowed
-from grants.web import downloads, navigation
-from grants.web.deps import ReadDB, SignedIn, settings_of
+from grants.web import navigation
 from grants.web.listing import Link
 from grants.web.templating import templates
 
@@ -149,7 +149,7 @@ def _overview(session: Session, principal: Principal, day: dt.date) -> dict[str,
 
 def page(request: Request, principal: Principal, session: Session) -> Response:
     """Render the dashboard of the projects the principal manages."""
-    day = today(settings_of(request))
+    day = today_of(request)
     known = snapshot.current(session, day)
     key = ("dashboard", dashboard.scope_key(principal))
     shown = snapshot.remembered(session, known, key, lambda: _overview(session, principal, day))
@@ -171,7 +171,7 @@ def download(
     """Download one of the dashboard's lists, whole, as CSV or XLSX."""
     if not navigation.is_manager(principal):
         raise NotAllowed(_("Only grant managers have a dashboard."))
-    day = today(settings_of(request))
+    day = today_of(request)
     if name == "at-risk":
         flagged = dashboard.projects_at_risk(session, principal, day)
         rows: list[Any] = [

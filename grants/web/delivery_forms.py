@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB
 from grants.i18n import _
 from grants.models import (
     Milestone,
@@ -23,7 +24,7 @@ from grants.models import (
 )
 from grants.services import milestones, programmes, scope, tranches
 from grants.services.access import Principal, require_manager
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
+from grants.web.deps import CsrfProtected
 from grants.web.record_forms import Field, Form, Posted, current_values, parse, show, submit
 
 router = APIRouter()

@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from grants.http import downloads
+from grants.http.deps import PathId, ReadDB, SignedIn, today_of
 from grants.i18n import _
 from grants.services import report_room
 from grants.services.report_room import IssuedLine, ProjectLine
-from grants.web import downloads
-from grants.web.deps import PathId, ReadDB, SignedIn
-from grants.web.forms import day
 from grants.web.templating import templates
 
 router = APIRouter()
@@ -22,7 +21,7 @@ router = APIRouter()
 @router.get("/donor", response_class=HTMLResponse)
 def donor_home(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """Show each programme the signed-in funder supports, with its projects and reports."""
-    on = day(request)
+    on = today_of(request)
     rooms = report_room.report_room(db, principal, on)
     return templates().TemplateResponse(request, "donor/home.html", {"rooms": rooms, "today": on})
 
@@ -36,7 +35,7 @@ def donor_projects_download(
     request: Request, programme_id: PathId, fmt: downloads.Format, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Download a funded programme's projects with their key figures, as the room lists them."""
-    on = day(request)
+    on = today_of(request)
     room = report_room.programme_room(db, principal, programme_id, on)
     columns = [
         ("line.project.reference", _("Project")),
@@ -69,7 +68,7 @@ def donor_reports_download(
     request: Request, programme_id: PathId, fmt: downloads.Format, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Download the list of a funded programme's issued reports, newest first."""
-    on = day(request)
+    on = today_of(request)
     room = report_room.programme_room(db, principal, programme_id, on)
     columns = [
         ("line.report.filename", _("File")),

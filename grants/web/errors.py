@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from grants.http.deps import SignInRequired
 from grants.i18n import _
 from grants.services.errors import (
     Conflict,
@@ -23,7 +24,7 @@ from grants.services.errors import (
     TooLarge,
 )
 from grants.web import headers
-from grants.web.deps import CsrfRefused, SignInRequired
+from grants.web.deps import CsrfRefused
 from grants.web.templating import templates
 
 log = logging.getLogger("grants.errors")

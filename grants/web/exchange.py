@@ -7,17 +7,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from grants.config import today
 from grants.exchange import exports, giving360, iati, imports, uploads, workbook
 from grants.exchange.layout import IMPORT_SHEETS
-from grants.exchange.tables import TABLE_FORMATS
 from grants.exchange.template import template_xlsx
+from grants.http.deps import ReadDB, SignedIn, WriteDB, current, settings_of, today_of
+from grants.http.downloads import send
 from grants.i18n import _
 from grants.models import utcnow
 from grants.services.access import Principal
 from grants.services.errors import NotAllowed, TooLarge
-from grants.web.deps import CsrfProtected, ReadDB, SignedIn, WriteDB, current, settings_of
-from grants.web.reports import send
+from grants.tables import TABLE_FORMATS
+from grants.web.deps import CsrfProtected
 from grants.web.templating import templates
 
 router = APIRouter()
@@ -83,13 +83,13 @@ def export_download(
         content, media = exports.tables_xlsx(tables), TABLE_FORMATS["xlsx"].media_type
     else:
         content, media = exports.tables_csv_zip(tables), ZIP
-    return send(request, content, media, f"grants-export-{today(settings_of(request))}.{fmt}")
+    return send(request, content, media, f"grants-export-{today_of(request)}.{fmt}")
 
 
 @router.get("/exchange/iati.xml")
 def iati_download(request: Request, principal: SignedIn, session: ReadDB) -> Response:
     """The manager's projects as an IATI 2.03 activities file."""
-    day = today(settings_of(request))
+    day = today_of(request)
     content = iati.iati_xml(session, _manager(principal), settings_of(request), day, utcnow())
     return send(request, content, "application/xml", f"iati-activities-{day}.xml")
 
@@ -97,7 +97,7 @@ def iati_download(request: Request, principal: SignedIn, session: ReadDB) -> Res
 @router.get("/exchange/360giving.json")
 def giving360_download(request: Request, principal: SignedIn, session: ReadDB) -> Response:
     """The manager's projects as a 360Giving data package."""
-    day = today(settings_of(request))
+    day = today_of(request)
     content = giving360.package_json(session, _manager(principal), settings_of(request), day)
     return send(request, content, "application/json", f"360giving-{day}.json")
 

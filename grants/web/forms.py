@@ -7,7 +7,6 @@ record meanwhile, its current values.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from grants.config import today
+from grants.http.deps import current
 from grants.i18n import _
 from grants.services.errors import DomainError, Invalid, NotAllowed, NotFound, Stale, TooLarge
 from grants.web import flash
-from grants.web.deps import current, settings_of
 from grants.web.templating import templates
 
 Current = list[tuple[str, Any]]
@@ -89,11 +87,6 @@ def done(request: Request, target: str, message: str) -> Response:
     response = RedirectResponse(target, status_code=303)
     flash.add(request, response, message)
     return response
-
-
-def day(request: Request) -> dt.date:
-    """Return the date the application treats as today."""
-    return today(settings_of(request))
 
 
 def csrf_token(request: Request) -> str:

@@ -7,15 +7,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from grants.config import today
+from grants.http import downloads
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
 from grants.services import programmes, search
 from grants.services.access import Principal
 from grants.services.errors import NotAllowed
 from grants.services.listing import whole
-from grants.web import downloads, navigation
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB, settings_of
+from grants.web import navigation
+from grants.web.deps import CsrfProtected
 from grants.web.forms import page
 from grants.web.listing import Listing
 from grants.web.record_forms import Form, Posted, current_values, parse, show, submit
@@ -74,7 +75,7 @@ def organisation_list_download(
         ("country", _("Country")),
         ("city", _("City")),
     ]
-    return downloads.table(columns, found.items, fmt, "organisations", today(settings_of(request)))
+    return downloads.table(columns, found.items, fmt, "organisations", today_of(request))
 
 
 @router.get("/organisations/new", response_class=HTMLResponse)

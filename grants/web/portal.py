@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import (
     Milestone,
@@ -27,8 +28,8 @@ from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError
 from grants.web import portal_downloads, portal_forms
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
-from grants.web.forms import Current, Refusal, day, done, page, version_of
+from grants.web.deps import CsrfProtected
+from grants.web.forms import Current, Refusal, done, page, version_of
 from grants.web.portal_forms import Uploads, read, refused
 
 router = APIRouter()
@@ -39,7 +40,7 @@ router.include_router(portal_downloads.router)
 @router.get("/portal", response_class=HTMLResponse)
 def portal_home(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """Show my organisations' projects and what is due on them, most urgent first."""
-    on = day(request)
+    on = today_of(request)
     projects = portal.partner_projects(db, principal, on)
     due = portal.due_items(db, principal, projects, on)
     return page(
@@ -73,7 +74,7 @@ def _milestone_page(
     posted: dict[str, str] | None = None,
     refusal: Refusal | None = None,
 ) -> Response:
-    view = views.milestone_view(db, principal, milestone, day(request))
+    view = views.milestone_view(db, principal, milestone, today_of(request))
     keep = posted and refusal and refusal.current is None
     return page(
         request,
@@ -116,7 +117,7 @@ def submit_milestone(
             milestone,
             read(evidence),
             note=note,
-            today=day(request),
+            today=today_of(request),
             expected_version=version_of(version),
         )
     except DomainError as error:
@@ -174,7 +175,7 @@ def _update_page(
     form: UpdateForm | None = None,
     refusal: Refusal | None = None,
 ) -> Response:
-    view = views.update_view(db, principal, project, update, day(request))
+    view = views.update_view(db, principal, project, update, today_of(request))
     if form is None:
         start, end = view.period
         form = (
@@ -240,7 +241,7 @@ def _save_update(
             update=update,
             submit=submit,
             files=files,
-            today=day(request),
+            today=today_of(request),
             expected_version=version_of(form.version),
         )
     except DomainError as error:

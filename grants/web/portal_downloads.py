@@ -7,12 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from grants.http import downloads
+from grants.http.deps import ReadDB, SignedIn, today_of
 from grants.i18n import _
 from grants.services import portal
 from grants.services.portal import DueItem, PartnerProject
-from grants.web import downloads
-from grants.web.deps import ReadDB, SignedIn
-from grants.web.forms import day
 
 router = APIRouter()
 
@@ -63,7 +62,7 @@ def portal_projects_download(
     request: Request, fmt: downloads.Format, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Download my organisations' projects with their key figures, as the portal lists them."""
-    on = day(request)
+    on = today_of(request)
     rows = [_project_row(mine) for mine in portal.partner_projects(db, principal, on)]
     columns = [
         ("mine.project.reference", _("Project")),
@@ -86,7 +85,7 @@ def portal_due_download(
     request: Request, fmt: downloads.Format, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Download what is due on my organisations' projects, most urgent first."""
-    on = day(request)
+    on = today_of(request)
     projects = portal.partner_projects(db, principal, on)
     rows = [_due_row(item) for item in portal.due_items(db, principal, projects, on)]
     columns = [

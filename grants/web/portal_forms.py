@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _, format_money
 from grants.models import ExpenseCreate, Indicator, IndicatorValueCreate, Project
 from grants.services import attachments, forms, indicators, scope, submissions
@@ -21,8 +22,8 @@ from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError, Invalid
 from grants.web import forms as forms_web
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
-from grants.web.forms import Current, Refusal, day, done, page
+from grants.web.deps import CsrfProtected
+from grants.web.forms import Current, Refusal, done, page
 
 router = APIRouter()
 Uploads = Annotated[list[UploadFile] | None, File()]
@@ -83,7 +84,7 @@ def expense_new(
     submissions.require_editor(db, principal, project)
     view = views.expense_view(db, principal, project)
     chosen = str(views.budget_line_of(view, line).id) if line is not None else ""
-    form = ExpenseForm(budget_line_id=chosen, spent_on=str(day(request)))
+    form = ExpenseForm(budget_line_id=chosen, spent_on=str(today_of(request)))
     return _expense_page(request, db, principal, project, form, view=view)
 
 
@@ -104,7 +105,7 @@ def record_expense(
     if data is None:
         return _expense_page(request, db, principal, project, form, Refusal(errors))
     try:
-        expense = submissions.record_expense(db, principal, project, data, day(request))
+        expense = submissions.record_expense(db, principal, project, data, today_of(request))
     except DomainError as error:
         refusal = refused(db, error, set(typed))
         return _expense_page(request, db, principal, project, form, refusal)

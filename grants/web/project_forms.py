@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB
 from grants.i18n import _
 from grants.models import (
     Call,
@@ -25,7 +26,7 @@ from grants.services import projects, scope, search
 from grants.services.access import Principal, require_manager
 from grants.services.errors import NotAllowed
 from grants.web import navigation
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
+from grants.web.deps import CsrfProtected
 from grants.web.record_forms import (
     Field,
     Form,

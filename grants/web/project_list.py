@@ -9,14 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from grants.config import today
+from grants.http import downloads
+from grants.http.deps import ReadDB, SignedIn, today_of
 from grants.i18n import _
 from grants.models import ProjectStatus
 from grants.services import project_list as lists
 from grants.services.access import Principal
 from grants.services.project_list import ProjectListFilters
-from grants.web import downloads, navigation
-from grants.web.deps import ReadDB, SignedIn, settings_of
+from grants.web import navigation
 from grants.web.listing import Link, Listing, field_errors, query_params
 from grants.web.templating import templates
 
@@ -92,7 +92,7 @@ def _options(db: Session, principal: Principal) -> dict[str, list[tuple[Any, str
 def project_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """List the projects the signed-in user may see, filtered, sorted and in pages."""
     filters, given, errors = parse_filters(request)
-    found = lists.project_list(db, principal, filters, today(settings_of(request)))
+    found = lists.project_list(db, principal, filters, today_of(request))
     for row in found.items:
         row["link"] = Link(row["reference"], f"/projects/{row['id']}")
     listing = Listing(
@@ -114,7 +114,7 @@ def project_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
         "can_create": navigation.is_manager(principal),
         "statuses": [(s.value, _(s.value).replace("_", " ")) for s in ProjectStatus],
         "filtered": bool(listing.params),
-        "totals": lists.list_totals(db, principal, filters, today(settings_of(request))),
+        "totals": lists.list_totals(db, principal, filters, today_of(request)),
     }
     return templates().TemplateResponse(request, "projects.html", context)
 
@@ -125,7 +125,7 @@ def project_list_download(
 ) -> Response:
     """Download every project of the list, with the filters and order on screen."""
     filters, _given, _errors = parse_filters(request)
-    day = today(settings_of(request))
+    day = today_of(request)
     found = lists.project_list(db, principal, filters, day, everything=True)
     for row in found.items:
         row["risks"] = "; ".join(row["risks"])

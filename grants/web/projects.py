@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from grants.http import downloads
+from grants.http.deps import PathId, ReadDB, SignedIn, today_of
+from grants.http.downloads import attachment_response
 from grants.i18n import _
 from grants.models import Attachment, AuditEvent, Project
-from grants.services import attachments, project_view, scope
-from grants.web import downloads
-from grants.web.deps import PathId, ReadDB, SignedIn
-from grants.web.forms import day, page
+from grants.services import project_view, scope
+from grants.web.forms import page
 from grants.web.templating import templates
 
 router = APIRouter()
@@ -22,8 +23,8 @@ router = APIRouter()
 def project_page(request: Request, project_id: PathId, principal: SignedIn, db: ReadDB) -> Response:
     """Show a project in full, with the actions the signed-in user may take on it."""
     project = scope.get_visible(db, principal, Project, project_id)
-    view = project_view.project_view(db, principal, project, day(request))
-    return page(request, "project.html", None, view=view, today=day(request))
+    view = project_view.project_view(db, principal, project, today_of(request))
+    return page(request, "project.html", None, view=view, today=today_of(request))
 
 
 @router.get("/projects/{project_id}/history", response_class=HTMLResponse)
@@ -74,7 +75,7 @@ def project_history_download(
         ("why", _("Why")),
     ]
     rows = [_history_row(event) for event in events]
-    return downloads.table(columns, rows, fmt, f"history-{project.reference}", day(request))
+    return downloads.table(columns, rows, fmt, f"history-{project.reference}", today_of(request))
 
 
 @router.get("/attachments/{attachment_id}")
@@ -82,12 +83,3 @@ def download(attachment_id: PathId, principal: SignedIn, db: ReadDB) -> Response
     """Send an evidence file as a download, to those who may see its project."""
     attachment = scope.get_visible(db, principal, Attachment, attachment_id)
     return attachment_response(attachment)
-
-
-def attachment_response(attachment: Attachment) -> Response:
-    """Return the stored file as an attachment that browsers will not render."""
-    return Response(
-        attachments.read_attachment(attachment),
-        media_type=attachment.content_type,
-        headers={"Content-Disposition": attachments.disposition(attachment)},
-    )

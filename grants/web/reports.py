@@ -9,11 +9,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from grants import db
-from grants.config import today
+from grants.http.deps import ReadDB, SignedIn, engine_of, today_of
+from grants.http.downloads import send
 from grants.models import IssuedReport, ReportScope
 from grants.services import scope
-from grants.services.attachments import disposition
-from grants.web.deps import CsrfProtected, ReadDB, SignedIn, engine_of, settings_of
+from grants.web.deps import CsrfProtected
 from reports import archive
 
 router = APIRouter()
@@ -24,19 +24,6 @@ SCOPES = {
     "programmes": ReportScope.PROGRAMME,
     "calls": ReportScope.CALL,
 }
-
-
-def send(request: Request, content: bytes, media_type: str, filename: str) -> Response:
-    """Return a download with a content ETag; 304 when the browser already has it."""
-    etag = f'"{archive.digest(content)}"'
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": etag})
-    shown = disposition(filename)
-    if media_type.startswith("text/html"):
-        shown = shown.replace("attachment;", "inline;", 1)
-    return Response(
-        content, media_type=media_type, headers={"ETag": etag, "Content-Disposition": shown}
-    )
 
 
 @router.get("/{collection}/{ident}/report.{fmt}")
@@ -50,7 +37,7 @@ def draft(
     as_of: AsOf = None,
 ) -> Response:
     """A live draft report of a project, programme or call, as of a date (default today)."""
-    spec = archive.ReportSpec(SCOPES[collection], ident, as_of or today(settings_of(request)))
+    spec = archive.ReportSpec(SCOPES[collection], ident, as_of or today_of(request))
     built = archive.build(session, principal, spec, fmt)
     return send(request, built.content, built.media_type, built.filename)
 
@@ -72,7 +59,7 @@ def issue(
     as_of: Annotated[dt.date | None, Form()] = None,
 ) -> Response:
     """Issue the report (the programme's grant manager) and download its frozen PDF."""
-    day = today(settings_of(request))
+    day = today_of(request)
     spec = archive.ReportSpec(SCOPES[collection], ident, as_of or day)
     built, issued_at = archive.prepare(session, principal, spec, day)
     with db.write_session(engine_of(request)) as writer:

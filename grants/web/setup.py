@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
-from grants.config import today
+from grants.http import downloads
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import (
     Call,
@@ -22,8 +23,8 @@ from grants.models import (
 from grants.services import programmes, scope
 from grants.services.access import Principal, manages_programme
 from grants.services.errors import NotAllowed
-from grants.web import downloads, navigation
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB, settings_of
+from grants.web import navigation
+from grants.web.deps import CsrfProtected
 from grants.web.forms import page
 from grants.web.record_forms import (
     Form,
@@ -79,7 +80,7 @@ def programme_list_download(
         ("call.closes_on", _("Closes")),
         ("call.max_amount", _("Maximum per project")),
     ]
-    return downloads.table(columns, rows, fmt, "programmes", today(settings_of(request)))
+    return downloads.table(columns, rows, fmt, "programmes", today_of(request))
 
 
 def _organisation_options(db: Session) -> list[tuple[Any, str]]:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, SQLModel
 
+from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.models import Milestone, ProgressUpdate, Project, Tranche
 from grants.services import forms as typed
 from grants.services import milestones, progress, projects, scope, tranches
@@ -24,8 +25,8 @@ from grants.services.access import Principal, require_manager
 from grants.services.errors import DomainError, Invalid
 from grants.services.workflow import MILESTONE, PROGRESS_UPDATE, PROJECT, TRANCHE, Workflow
 from grants.web import step_texts
-from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
-from grants.web.forms import Refusal, day, done, page, refused, version_of
+from grants.web.deps import CsrfProtected
+from grants.web.forms import Refusal, done, page, refused, version_of
 
 router = APIRouter()
 
@@ -57,19 +58,19 @@ def _reason(form: StepForm) -> str | None:
 
 def _take_milestone(db: Session, p: Principal, m: Any, step: str, f: StepForm, r: Request) -> Any:
     return milestones.advance_milestone(
-        db, p, m, step, today=day(r), reason=_reason(f), expected_version=version_of(f.version)
+        db, p, m, step, today=today_of(r), reason=_reason(f), expected_version=version_of(f.version)
     )
 
 
 def _take_update(db: Session, p: Principal, u: Any, step: str, f: StepForm, r: Request) -> Any:
     return progress.advance_update(
-        db, p, u, step, today=day(r), reason=_reason(f), expected_version=version_of(f.version)
+        db, p, u, step, today=today_of(r), reason=_reason(f), expected_version=version_of(f.version)
     )
 
 
 def _take_project(db: Session, p: Principal, o: Any, step: str, f: StepForm, r: Request) -> Any:
     return projects.advance_project(
-        db, p, o, step, today=day(r), reason=_reason(f), expected_version=version_of(f.version)
+        db, p, o, step, today=today_of(r), reason=_reason(f), expected_version=version_of(f.version)
     )
 
 
@@ -85,7 +86,7 @@ def _take_tranche(db: Session, p: Principal, t: Any, step: str, f: StepForm, r: 
         p,
         t,
         step,
-        today=day(r),
+        today=today_of(r),
         reason=_reason(f),
         paid_amount=amount,
         reference=f.reference,

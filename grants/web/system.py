@@ -1,13 +1,14 @@
-"""The start page (landing, dashboard or a role's own home) and the health check."""
+"""The start page (landing, dashboard or a role's own home), the API docs page and the
+health check."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from grants import db
+from grants.http.deps import Public, ReadDB, settings_of
 from grants.web import dashboard, navigation
-from grants.web.deps import Public, ReadDB
 from grants.web.templating import templates
 
 router = APIRouter()
@@ -21,6 +22,14 @@ def home(request: Request, principal: Public, session: ReadDB) -> Response:
     if navigation.is_manager(principal):
         return dashboard.page(request, principal, session)
     return RedirectResponse(navigation.home_of(principal), status_code=303)
+
+
+@router.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
+def api_docs(request: Request, principal: Public) -> HTMLResponse:
+    """Interactive API docs; off when the setting says so (by default in production)."""
+    if not settings_of(request).docs_enabled:
+        raise HTTPException(404)
+    return templates().TemplateResponse(request, "api_docs.html")
 
 
 @router.get("/healthz", include_in_schema=False)

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from grants import db
 from grants.exchange import exports, imports, workbook
-from grants.exchange.tables import workbook_bytes
 from grants.services import users
 from grants.services.access import Principal, principal_for
+from grants.tables import workbook_bytes
 from tests.conftest import Demo
 from tests.helpers import MANAGER
 

@@ -24,9 +24,9 @@ from grants.cli import app
 from grants.config import get_settings
 from grants.exchange import imports, workbook
 from grants.exchange.layout import IMPORT_SHEETS
-from grants.exchange.tables import csv_bytes, workbook_bytes
 from grants.models import AuditEvent, Milestone, Organisation, Project
 from grants.services import scope
+from grants.tables import csv_bytes, workbook_bytes
 from tests import pg
 from tests.conftest import Demo, cli_env
 from tests.exchange.helpers import MILESTONE_HEADER, count, principal

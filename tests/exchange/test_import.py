@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import Session, select
 
 from grants.exchange import exports, imports, workbook
-from grants.exchange.tables import csv_bytes, workbook_bytes
 from grants.models import AuditEvent, Milestone, Organisation, Project
 from grants.services.errors import NotAllowed
+from grants.tables import csv_bytes, workbook_bytes
 from tests.conftest import Demo
 from tests.exchange.helpers import MILESTONE_HEADER, count, exported, run_import, xlsx
 from tests.helpers import DONOR, MANAGER

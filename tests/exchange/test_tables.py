@@ -10,7 +10,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from grants.exchange.tables import csv_bytes, table_bytes, unescape_csv_text, workbook_bytes
+from grants.tables import csv_bytes, table_bytes, unescape_csv_text, workbook_bytes
 
 COLUMNS = ["reference", "amount", "due", "note"]
 ROWS = [

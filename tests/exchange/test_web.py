@@ -6,7 +6,7 @@ import re
 
 from fastapi import FastAPI
 
-from grants.exchange.tables import workbook_bytes
+from grants.tables import workbook_bytes
 from tests.conftest import Browsers
 from tests.helpers import EDITOR, MANAGER
 

@@ -1,6 +1,6 @@
 """Deny by default: every route declares exactly one access rule, and the rules hold.
 
-The rules are ``grants.web.deps.public``, ``grants.web.deps.signed_in`` and
+The rules are ``grants.http.deps.public``, ``grants.http.deps.signed_in`` and
 ``grants.api.deps.api_principal``; a route without one (or with two) fails the walk below.
 """
 
@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Mount
 
 from grants.api.deps import api_principal
-from grants.web.deps import public, signed_in
+from grants.http.deps import public, signed_in
 from tests.conftest import Browsers, Demo
 from tests.helpers import EDITOR, Browser, api
 

@@ -13,8 +13,8 @@ from grants import db
 from grants.api.deps import ApiPrincipal
 from grants.app import create_app
 from grants.config import Settings
+from grants.http.deps import Public
 from grants.models import Attachment
-from grants.web.deps import Public
 from tests.conftest import Demo
 from tests.helpers import (
     DONOR,

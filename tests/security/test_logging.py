@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from grants.api.deps import ApiPrincipal
 from grants.app import create_app
 from grants.config import Settings
+from grants.http.deps import Public
 from grants.logs import JsonFormatter
 from grants.models import Role
-from grants.web.deps import Public
 from tests.conftest import Demo
 from tests.helpers import (
     EVIDENCE,

@@ -1,9 +1,14 @@
 """Any table (column names and rows) as CSV or XLSX bytes, safe to open in a spreadsheet.
 
+The one table writer of the product: page downloads, the report's workbook (through
+``reports.xlsx``), the exchange exports and the import templates all write through it.
 Use ``table_bytes(columns, rows, "csv" | "xlsx")`` for one table, ``workbook_bytes`` for a
 workbook of several sheets, and ``TABLE_FORMATS`` for each format's media type and file
 extension. Values may be text, numbers, ``Decimal``, dates, datetimes, booleans, enums,
-lists or ``None``.
+lists or ``None`` (numpy scalars and pandas' missing values too).
+
+The same tables give the same bytes: the workbook's own dates and every zip entry's date are
+fixed (``created`` sets the workbook's, for a report issued on a given day).
 
 Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a line break) is neutralised: in XLSX it is stored as text with Excel's quote prefix
@@ -18,8 +23,11 @@ import csv
 import datetime as dt
 import enum
 import io
+import itertools
+import math
+import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -30,13 +38,21 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
-from reports.xlsx import FORMULA_STARTS, sheet_title
+from openpyxl.writer.excel import ExcelWriter
 
 TableFormat = Literal["csv", "xlsx"]
 CSV_TEXT_MARK = "'"
+# Text a spreadsheet would run as a formula; XML makes a line break of a carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FIXED_MOMENT = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - workbook dates are naive UTC
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+AMOUNT_FORMAT = "#,##0.00"
+FINE_AMOUNT_FORMAT = "#,##0.00##"
+PERCENT_FORMAT = "0.0"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+WIDEST = 60  # characters; a longer value wraps its column no further
+MEASURED_ROWS = 200  # column widths follow the header and the first rows
 
 
 @dataclass(frozen=True)
@@ -58,12 +74,22 @@ def is_formula_like(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+def _missing(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return type(value).__name__ in {"NaTType", "NAType"}  # pandas' missing values
+
+
 def cell_value(value: Any) -> Any:
     """Return ``value`` as a number, date, datetime (naive UTC), boolean, text or ``None``."""
-    if value is None:
+    if _missing(value):
         return None
     if isinstance(value, enum.Enum):
         value = value.value
+    if hasattr(value, "item") and not isinstance(value, str | bytes | Decimal):
+        value = value.item()  # numpy scalars
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()  # pandas timestamps
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, bool | int | float | Decimal | dt.date):
@@ -107,17 +133,26 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _number_format(value: Any) -> str | None:
+def _is_share(column: str) -> bool:
+    """Return whether a column holds shares in percent (``pct_time_elapsed``, ``burn_rate``)."""
+    return column.startswith("pct_") or column.endswith("_rate")
+
+
+def _number_format(column: str, value: Any) -> str | None:
     if isinstance(value, dt.datetime):
-        return "yyyy-mm-dd hh:mm"
+        return DATETIME_FORMAT
     if isinstance(value, dt.date):
-        return "yyyy-mm-dd"
+        return DATE_FORMAT
     if isinstance(value, Decimal):
-        return "0.00##"
+        if _is_share(column):
+            return PERCENT_FORMAT
+        exponent = value.as_tuple().exponent
+        fine = isinstance(exponent, int) and exponent < -2 and value != round(value, 2)
+        return FINE_AMOUNT_FORMAT if fine else AMOUNT_FORMAT
     return None
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell | None:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, column: str, value: Any) -> WriteOnlyCell | None:
     value = cell_value(value)
     if value is None:
         return None
@@ -125,28 +160,55 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell | None:
     if is_formula_like(value):
         cell.data_type = "s"
         cell.quotePrefix = True
-    elif number_format := _number_format(value):
+    elif number_format := _number_format(column, value):
         cell.number_format = number_format
     return cell
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """Return ``name`` as a valid, unused sheet title (31 characters, no ``[]:*?/\\``)."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", name).strip("' ")[:31] or "Sheet"
+    title, number = base, 2
+    while title.lower() in taken:
+        suffix = f" ({number})"
+        title, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(title.lower())
+    return title
+
+
+def _named(names: Sequence[str], row: Sequence[Any]) -> Iterator[tuple[str, Any]]:
+    """Pair each value of ``row`` with its column's name (blank past the header)."""
+    for number, value in enumerate(row):
+        yield (names[number] if number < len(names) else ""), value
 
 
 def _write_sheet(
     sheet: WriteOnlyWorksheet, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """Write a bold, frozen header row and then the rows, columns sized to their header."""
-    bold = Font(bold=True)
-    for number, name in enumerate(columns, start=1):
-        width = max(len(str(name)) + 2, 10)
-        sheet.column_dimensions[get_column_letter(number)].width = min(width, 40)
+    """Write a bold, frozen header row and then the rows, columns wide enough to read."""
+    names = [str(cell_value(name) or "") for name in columns]
+    rows = iter(rows)
+    measured = list(itertools.islice(rows, MEASURED_ROWS))
+    for number, name in enumerate(names, start=1):
+        longest = max(
+            [len(name)]
+            + [
+                len(str(cell_value(row[number - 1]) or ""))
+                for row in measured
+                if len(row) >= number
+            ]
+        )
+        sheet.column_dimensions[get_column_letter(number)].width = min(longest, WIDEST) + 2
     sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
     header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=cell_value(name))
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    for row in itertools.chain(measured, rows):
+        sheet.append([_xlsx_cell(sheet, column, value) for column, value in _named(names, row)])
 
 
 def _repeatable_zip(data: bytes) -> bytes:
@@ -166,7 +228,7 @@ def _repeatable_zip(data: bytes) -> bytes:
 Sheet = tuple[Sequence[str], Iterable[Sequence[Any]]]
 
 
-def workbook_bytes(sheets: Mapping[str, Sheet]) -> bytes:
+def workbook_bytes(sheets: Mapping[str, Sheet], *, created: dt.datetime | None = None) -> bytes:
     """Return an XLSX workbook with one sheet per ``name: (columns, rows)``, in that order."""
     workbook = Workbook(write_only=True)
     taken: set[str] = set()
@@ -174,10 +236,13 @@ def workbook_bytes(sheets: Mapping[str, Sheet]) -> bytes:
         _write_sheet(workbook.create_sheet(sheet_title(name, taken)), columns, rows)
     if not taken:
         workbook.create_sheet("Sheet")
-    workbook.properties.created = workbook.properties.modified = FIXED_MOMENT
+    moment = cell_value(created) if created else FIXED_MOMENT
+    workbook.properties.created = workbook.properties.modified = moment
     workbook.properties.creator = "Grants tracker"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # ``Workbook.save`` would stamp the moment of saving into the workbook; the writer does not.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
     return _repeatable_zip(buffer.getvalue())
 
 

@@ -1,4 +1,4 @@
-"""Lists as files: the rows shown on a page, every page of them, as CSV or XLSX."""
+"""File downloads: lists as CSV or XLSX, reports and exports with an ETag, stored files."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from fastapi import Request
 from fastapi.responses import Response
 
-from grants.exchange.tables import TABLE_FORMATS, table_bytes
+from grants.models import Attachment
+from grants.services import attachments
 from grants.services.attachments import disposition
+from grants.tables import TABLE_FORMATS, table_bytes
+from reports import archive
 
 Format = Literal["csv", "xlsx"]
 Column = tuple[str, str]
@@ -39,4 +43,26 @@ def table(
     filename = f"{name}-{today.isoformat()}.{info.extension}"
     return Response(
         content, media_type=info.media_type, headers={"Content-Disposition": disposition(filename)}
+    )
+
+
+def send(request: Request, content: bytes, media_type: str, filename: str) -> Response:
+    """Return a download with a content ETag; 304 when the browser already has it."""
+    etag = f'"{archive.digest(content)}"'
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag})
+    shown = disposition(filename)
+    if media_type.startswith("text/html"):
+        shown = shown.replace("attachment;", "inline;", 1)
+    return Response(
+        content, media_type=media_type, headers={"ETag": etag, "Content-Disposition": shown}
+    )
+
+
+def attachment_response(attachment: Attachment) -> Response:
+    """Return the stored file as an attachment that browsers will not render."""
+    return Response(
+        attachments.read_attachment(attachment),
+        media_type=attachment.content_type,
+        headers={"Content-Disposition": attachments.disposition(attachment)},
     )
