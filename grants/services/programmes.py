@@ -61,6 +61,19 @@ def organisation_by_ref(session: Session, ref: str) -> Organisation:
     return get_by_key(session, Organisation, Organisation.ref, ref, "Organisation")
 
 
+def organisation_directory(session: Session, principal: Principal) -> list[Organisation]:
+    """Return every organisation by name for admins and grant managers, who choose from it."""
+    if not (principal.is_admin or principal.manager_org_ids):
+        return []
+    return list(session.exec(select(Organisation).order_by(col(Organisation.name))).all())
+
+
+def organisation_name(session: Session, organisation_id: int | None) -> str:
+    """Return the name of organisation ``organisation_id``, or "" when there is none."""
+    found = session.get(Organisation, organisation_id) if organisation_id else None
+    return found.name if found else ""
+
+
 @writes
 def create_programme(session: Session, principal: Principal, data: ProgrammeCreate) -> Programme:
     """Create and return a programme run by an implementing organisation (admins only)."""
@@ -222,3 +235,16 @@ def programmes_with_calls(
         (p, [c for c in calls if c.programme_id == p.id], manages_programme(principal, p))
         for p in shown
     ]
+
+
+def calls_with_objectives(
+    session: Session, principal: Principal
+) -> list[tuple[Call, list[Objective]]]:
+    """Return the calls the principal sees, by code, each with its objectives by code."""
+    calls = list(session.exec(scope.visible(principal, Call).order_by(col(Call.code))).all())
+    objectives = session.exec(
+        select(Objective)
+        .where(col(Objective.call_id).in_([c.id for c in calls]))
+        .order_by(col(Objective.code))
+    ).all()
+    return [(c, [o for o in objectives if o.call_id == c.id]) for c in calls]

@@ -127,5 +127,5 @@ def budget_line_edit(
         save,
         target=lambda _l: f"/projects/{project.id}#budget",
         message=_("Saved the budget line."),
-        current=lambda: current_values(form, db.get(BudgetLine, line_id)),
+        current=lambda: current_values(form, scope.get_visible(db, principal, BudgetLine, line_id)),
     )

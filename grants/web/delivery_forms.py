@@ -138,7 +138,9 @@ def milestone_edit(
         save,
         target=lambda m: f"/projects/{project.id}#milestone-{m.id}",
         message=_("Saved the milestone."),
-        current=lambda: current_values(form, db.get(Milestone, milestone_id)),
+        current=lambda: current_values(
+            form, scope.get_visible(db, principal, Milestone, milestone_id)
+        ),
     )
 
 
@@ -193,7 +195,9 @@ def milestone_replan(
         save,
         target=lambda m: f"/projects/{m.project_id}#milestone-{m.id}",
         message=_("Re-planned the milestone."),
-        current=lambda: current_values(form, db.get(Milestone, milestone_id)),
+        current=lambda: current_values(
+            form, scope.get_visible(db, principal, Milestone, milestone_id)
+        ),
     )
 
 
@@ -294,5 +298,5 @@ def tranche_edit(
         save,
         target=lambda t: f"/projects/{project.id}#tranche-{t.id}",
         message=_("Saved the tranche."),
-        current=lambda: current_values(form, db.get(Tranche, tranche_id)),
+        current=lambda: current_values(form, scope.get_visible(db, principal, Tranche, tranche_id)),
     )

@@ -148,5 +148,7 @@ def organisation_edit(
         save,
         target=lambda _o: "/organisations",
         message=_("Saved the organisation."),
-        current=lambda: current_values(form, db.get(Organisation, organisation_id)),
+        current=lambda: current_values(
+            form, search.visible_organisation(db, principal, organisation_id)
+        ),
     )

@@ -8,21 +8,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB
 from grants.i18n import _
 from grants.models import (
     Call,
-    Objective,
-    Organisation,
     OrganisationKind,
     PartnerRole,
     Project,
     ProjectCreate,
     ProjectUpdate,
 )
-from grants.services import projects, scope, search
+from grants.services import programmes, projects, scope, search
 from grants.services.access import Principal, require_manager
 from grants.services.errors import NotAllowed
 from grants.web import navigation
@@ -88,29 +86,19 @@ def _manager(principal: Principal) -> None:
         raise NotAllowed(_("Only grant managers and administrators may add projects."))
 
 
-def _organisations(db: Session, principal: Principal) -> list[Organisation]:
-    """Return the directory of organisations, which grant managers choose partners from."""
-    if not (principal.is_admin or principal.manager_org_ids):
-        return []
-    return list(db.exec(select(Organisation).order_by(col(Organisation.name))).all())
-
-
-def _new_project_form(db: Session, principal: Principal) -> Form:
-    calls = list(db.exec(scope.visible(principal, Call).order_by(col(Call.code))).all())
-    objectives = db.exec(
-        select(Objective, Call.code)
-        .join(Call, col(Call.id) == col(Objective.call_id))
-        .where(col(Objective.call_id).in_([c.id for c in calls]))
-        .order_by(col(Call.code), col(Objective.code))
-    ).all()
-    fields = _project_fields(
-        calls, [(o.code, f"{code} {o.code}: {o.title}") for o, code in objectives]
-    )
-    leads = [o for o in _organisations(db, principal) if o.kind != OrganisationKind.DONOR]
+def _new_project_form(db: Session, principal: Principal) -> tuple[Form, dict[int, str]]:
+    """Return the new project form and the currency of each call it offers."""
+    offered = programmes.calls_with_objectives(db, principal)
+    objectives = [
+        (o.code, f"{call.code} {o.code}: {o.title}") for call, own in offered for o in own
+    ]
+    fields = _project_fields([call for call, _own in offered], objectives)
+    directory = programmes.organisation_directory(db, principal)
+    leads = [o for o in directory if o.kind != OrganisationKind.DONOR]
     fields[-1] = Field(
         "lead_organisation_id", _("Lead grantee"), "select", options=[(o.id, o.name) for o in leads]
     )
-    return Form(
+    form = Form(
         _("New project"),
         fields,
         {},
@@ -118,27 +106,25 @@ def _new_project_form(db: Session, principal: Principal) -> Form:
         _("Create the draft project"),
         intro=_("The project starts as a draft; its milestones and tranches come next."),
     )
+    return form, {call.id: call.currency for call, _own in offered if call.id is not None}
 
 
 @router.get("/projects/new", response_class=HTMLResponse)
 def project_new_form(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """Show the form for a new draft project."""
     _manager(principal)
-    return show(request, _new_project_form(db, principal))
+    return show(request, _new_project_form(db, principal)[0])
 
 
 @router.post("/projects/new", dependencies=[CsrfProtected])
 def project_new(request: Request, principal: SignedIn, db: WriteDB, posted: Posted) -> Response:
     """Create a draft project with its lead grantee (the programme's grant manager)."""
-    form = _new_project_form(db, principal)
+    form, currencies = _new_project_form(db, principal)
 
     def save(values: dict[str, Any], _version: int | None) -> Project:
-        call = (
-            db.get(Call, int(values["call_id"]))
-            if str(values.get("call_id", "")).isdigit()
-            else None
-        )
-        values = {**values, "currency": call.currency if call else "EUR"}
+        call_id = str(values.get("call_id", ""))
+        currency = currencies.get(int(call_id), "EUR") if call_id.isdigit() else "EUR"
+        values = {**values, "currency": currency}
         data = parse(
             ProjectCreate, form, {k: v for k, v in values.items() if k != "lead_organisation_id"}
         )
@@ -203,7 +189,7 @@ def project_edit(
         save,
         target=lambda p: f"/projects/{p.id}",
         message=_("Saved the project."),
-        current=lambda: current_values(form, db.get(Project, project_id)),
+        current=lambda: current_values(form, scope.get_visible(db, principal, Project, project_id)),
     )
 
 
@@ -214,7 +200,7 @@ def _partner_form(db: Session, principal: Principal, project: Project) -> Form:
             "organisation_id",
             _("Organisation"),
             "select",
-            options=[(o.id, o.name) for o in _organisations(db, principal)],
+            options=[(o.id, o.name) for o in programmes.organisation_directory(db, principal)],
         ),
         Field("role", _("Role"), "select", options=roles),
     ]

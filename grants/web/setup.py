@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from grants.http import downloads
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
@@ -15,7 +15,6 @@ from grants.models import (
     Call,
     CallCreate,
     CallUpdate,
-    Organisation,
     Programme,
     ProgrammeCreate,
     ProgrammeUpdate,
@@ -83,8 +82,8 @@ def programme_list_download(
     return downloads.table(columns, rows, fmt, "programmes", today_of(request))
 
 
-def _organisation_options(db: Session) -> list[tuple[Any, str]]:
-    return [(o.id, o.name) for o in db.exec(select(Organisation).order_by(col(Organisation.name)))]
+def _organisation_options(db: Session, principal: Principal) -> list[tuple[Any, str]]:
+    return [(o.id, o.name) for o in programmes.organisation_directory(db, principal)]
 
 
 @router.get("/programmes/new", response_class=HTMLResponse)
@@ -92,7 +91,7 @@ def programme_new_form(request: Request, principal: SignedIn, db: ReadDB) -> Res
     """Show the form for a new programme (administrators)."""
     if not principal.is_admin:
         raise NotAllowed(_("Only an administrator may add programmes."))
-    fields = programme_fields(_organisation_options(db), new=True)
+    fields = programme_fields(_organisation_options(db, principal), new=True)
     return show(request, Form(_("New programme"), fields, {"currency": "EUR"}, "/programmes"))
 
 
@@ -100,7 +99,10 @@ def programme_new_form(request: Request, principal: SignedIn, db: ReadDB) -> Res
 def programme_new(request: Request, principal: SignedIn, db: WriteDB, posted: Posted) -> Response:
     """Create a programme run by an implementing organisation (administrators)."""
     form = Form(
-        _("New programme"), programme_fields(_organisation_options(db), new=True), {}, "/programmes"
+        _("New programme"),
+        programme_fields(_organisation_options(db, principal), new=True),
+        {},
+        "/programmes",
     )
 
     def save(values: dict[str, Any], _version: int | None) -> Programme:
@@ -155,7 +157,9 @@ def programme_edit(
         save,
         target=lambda _p: "/programmes",
         message=_("Saved the programme."),
-        current=lambda: current_values(form, db.get(Programme, programme_id)),
+        current=lambda: current_values(
+            form, scope.get_visible(db, principal, Programme, programme_id)
+        ),
     )
 
 
@@ -239,8 +243,8 @@ def _call_form(call: Call) -> Form:
 def call_edit_form(request: Request, call_id: PathId, principal: SignedIn, db: ReadDB) -> Response:
     """Show the form that changes a call."""
     call = scope.get_visible(db, principal, Call, call_id)
-    programme = db.get(Programme, call.programme_id)
-    if programme is None or not manages_programme(principal, programme):
+    programme = scope.get_visible(db, principal, Programme, call.programme_id)
+    if not manages_programme(principal, programme):
         raise NotAllowed(_("Only the programme's grant manager may do this."))
     return show(request, _call_form(call))
 
@@ -264,5 +268,5 @@ def call_edit(
         save,
         target=lambda _c: "/programmes",
         message=_("Saved the call."),
-        current=lambda: current_values(form, db.get(Call, call_id)),
+        current=lambda: current_values(form, scope.get_visible(db, principal, Call, call_id)),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from grants.i18n import _, format_money
-from grants.models import Attachment, Milestone, Organisation, ProgressUpdate, Tranche
-from grants.services import portal_views, scope
+from grants.models import Attachment, Milestone, ProgressUpdate, Tranche
+from grants.services import portal_views, programmes
 from grants.services.access import Principal
 from grants.web.forms import Current
 
@@ -97,10 +97,9 @@ def _status(value: Any) -> str:
 def facts(db: Session, principal: Principal, kind: str, obj: Any) -> Current:
     """Return what the manager decides on: the record's facts as (label, value) pairs."""
     if isinstance(obj, Milestone):
-        responsible = db.get(Organisation, obj.responsible_organisation_id or 0)
         return [
             (_("Milestone"), f"{obj.position}. {obj.title}"),
-            (_("Responsible"), responsible.name if responsible else ""),
+            (_("Responsible"), programmes.organisation_name(db, obj.responsible_organisation_id)),
             (_("Evidence required"), obj.evidence_required),
             (_("Baseline due date"), obj.baseline_due_date),
             (_("Due date"), obj.due_date),
@@ -119,9 +118,8 @@ def facts(db: Session, principal: Principal, kind: str, obj: Any) -> Current:
             (_("Paid on"), obj.paid_on),
         ]
     if isinstance(obj, ProgressUpdate):
-        reporter = db.get(Organisation, obj.organisation_id)
         return [
-            (_("From"), reporter.name if reporter else ""),
+            (_("From"), programmes.organisation_name(db, obj.organisation_id)),
             (_("Period"), _("{start} to {end}").format(start=obj.period_start, end=obj.period_end)),
             (_("Overall status"), _status(obj.overall_status)),
             (_("Percent complete"), f"{obj.percent_complete} %"),
@@ -143,12 +141,7 @@ def facts(db: Session, principal: Principal, kind: str, obj: Any) -> Current:
 
 
 def files(db: Session, principal: Principal, kind: str, obj: Any) -> list[Attachment]:
-    """Return the evidence files of a milestone or progress update the principal may see."""
-    if kind == "milestones":
-        owner = col(Attachment.milestone_id) == obj.id
-    elif kind == "progress-updates":
-        owner = col(Attachment.progress_update_id) == obj.id
-    else:
+    """Return the evidence files the principal may see on a milestone or update, oldest first."""
+    if kind not in ("milestones", "progress-updates"):
         return []
-    query = scope.visible(principal, Attachment).where(owner)
-    return list(db.exec(query.order_by(col(Attachment.uploaded_at))).all())
+    return list(reversed(portal_views.evidence_of(db, principal, obj)))

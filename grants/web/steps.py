@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache, partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -167,16 +168,19 @@ def _register(kind: Kind, step: str) -> None:
         try:
             kind.take(db, principal, obj, step, form, request)
         except DomainError as error:
+            # The record as it is now, read once after the refusal has rolled back.
+            fresh: Callable[[], Any] = cache(
+                partial(scope.get_visible, db, principal, kind.model, ident)
+            )
             refusal = refused(
                 db,
                 error,
                 {"reason", "paid_amount", "reference"},
-                lambda: step_texts.facts(db, principal, kind.path, db.get(kind.model, ident)),
+                lambda: step_texts.facts(db, principal, kind.path, fresh()),
             )
-            fresh: Any = db.get(kind.model, ident)
-            if refusal.current is not None and fresh is not None:
-                form = replace(form, version=str(fresh.version))
-            return _show(request, db, principal, kind, step, fresh, form, refusal)
+            if refusal.current is not None:
+                form = replace(form, version=str(fresh().version))
+            return _show(request, db, principal, kind, step, fresh(), form, refusal)
         message = step_texts.done_message(kind.path, step, obj)
         return done(request, f"/projects/{project_id}#{kind.anchor}", message)
 

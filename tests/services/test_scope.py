@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from grants.models import (
     Call,
     IssuedReport,
     Milestone,
+    Organisation,
     OrganisationKind,
     PartnerRole,
     Programme,
@@ -193,3 +194,39 @@ def test_issued_reports_follow_their_scope(tx_session: Session, world: World, wh
         else:
             with pytest.raises(NotFound):
                 scope.get_visible(tx_session, principal, IssuedReport, ident)
+
+
+DIRECTORY = {"admin": True, "manager": True, "other manager": True}
+
+
+@pytest.mark.parametrize("who", sorted(SEES_OWN))
+def test_only_admins_and_managers_choose_from_the_whole_directory(
+    tx_session: Session, world: World, who: str
+) -> None:
+    every = sorted(tx_session.exec(select(Organisation.name)).all())
+    shown = programmes.organisation_directory(tx_session, world.principals[who])
+    assert [o.name for o in shown] == (every if DIRECTORY.get(who) else [])
+
+
+@pytest.mark.parametrize("who", sorted(SEES_OWN))
+def test_the_new_project_form_offers_the_calls_in_scope_with_their_objectives(
+    tx_session: Session, world: World, who: str
+) -> None:
+    expected = [
+        project.call_id
+        for project, sees in (
+            (world.own, SEES_OWN[who]),
+            (world.other, SEES_OTHER.get(who, False)),
+        )
+        if sees
+    ]
+    offered = programmes.calls_with_objectives(tx_session, world.principals[who])
+    assert sorted(call.id for call, _objectives in offered) == sorted(expected)
+    assert [call.code for call, _objectives in offered] == sorted(c.code for c, _o in offered)
+    assert all([o.code for o in own] == ["A", "B"] for _call, own in offered)
+
+
+def test_an_organisation_is_named_by_its_id(tx_session: Session, world: World) -> None:
+    lead = f.lead_of(tx_session, world.own)
+    assert programmes.organisation_name(tx_session, lead.id) == lead.name
+    assert programmes.organisation_name(tx_session, None) == ""

@@ -9,7 +9,17 @@ import pytest
 from sqlmodel import select
 
 from grants import db
-from grants.models import Milestone, MilestoneStatus, Project, Tranche, TrancheStatus
+from grants.models import (
+    BudgetLine,
+    Call,
+    Milestone,
+    MilestoneStatus,
+    Organisation,
+    Project,
+    ProjectPartner,
+    Tranche,
+    TrancheStatus,
+)
 from grants.services import milestones
 from grants.services.access import SYSTEM
 from tests.conftest import Browsers, Demo
@@ -214,8 +224,15 @@ def test_a_step_on_a_record_changed_meanwhile_is_refused_with_its_values(
         },
     )
     assert response.status_code == 409
-    assert "Someone else changed this record" in text_of(response)
+    text = text_of(response)
+    assert "Someone else changed this record" in text
     assert value_of(response, "reason") == "Missing pages"
+    assert value_of(response, "version") == str(milestone.version)
+    assert "attendance.csv" in text
+    with db.read_session(demo.engine) as session:
+        responsible = session.get(Organisation, milestone.responsible_organisation_id)
+        assert responsible is not None
+    assert responsible.name in text
 
 
 def test_a_partner_may_not_take_a_managers_step(browsers: Browsers, demo: Demo) -> None:
@@ -269,3 +286,59 @@ def test_approving_then_paying_a_releasable_tranche(browsers: Browsers, demo: De
         assert done.paid_amount == tranche.amount
         assert done.payment_reference == "PAY-2026-17"
         assert done.paid_on == TODAY
+
+
+def _edited(demo: Demo, kind: str) -> str:
+    """Return the edit page of a record of ZRQ-WOMEN (its programme, call, lead) of ``kind``."""
+    ident = project_id(demo.engine, "ZRQ-WOMEN")
+    if kind in ("milestones/{}/edit", "milestones/{}/replan"):
+        return "/" + kind.format(new_milestone(demo.engine, "ZRQ-WOMEN"))
+    with db.read_session(demo.engine) as session:
+        project = session.get(Project, ident)
+        assert project is not None
+        call = session.get(Call, project.call_id)
+        assert call is not None
+        records: dict[str, Any] = {
+            "budget-lines/{}/edit": session.exec(
+                select(BudgetLine.id).where(BudgetLine.project_id == ident)
+            ).first(),
+            "tranches/{}/edit": session.exec(
+                select(Tranche.id).where(
+                    Tranche.project_id == ident, Tranche.status == TrancheStatus.SCHEDULED
+                )
+            ).first(),
+            "organisations/{}/edit": session.exec(
+                select(ProjectPartner.organisation_id).where(ProjectPartner.project_id == ident)
+            ).first(),
+            "calls/{}/edit": call.id,
+            "programmes/{}/edit": call.programme_id,
+        }
+    assert records[kind] is not None, kind
+    return "/" + kind.format(records[kind])
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "budget-lines/{}/edit",
+        "milestones/{}/edit",
+        "milestones/{}/replan",
+        "tranches/{}/edit",
+        "organisations/{}/edit",
+        "programmes/{}/edit",
+        "calls/{}/edit",
+    ],
+)
+def test_every_edit_form_refuses_a_stale_version_with_the_current_one(
+    browsers: Browsers, demo: Demo, kind: str
+) -> None:
+    path = _edited(demo, kind)
+    form = page_of(browsers[MANAGER].get(path)).xpath("//main//form[.//*[@name='version']]")[0]
+    fields = {**dict(form.form_values()), "reason": "Moved by the partner's request"}
+    stale = {**fields, "version": str(int(fields["version"]) - 1)}
+    response = browsers[MANAGER].post(path, stale)
+    assert response.status_code == 409, response.text
+    assert "Someone else changed this record" in text_of(response)
+    assert value_of(response, "version") == fields["version"]
+    again = {**stale, "version": value_of(response, "version")}
+    assert browsers[MANAGER].post(path, again).status_code == 303
