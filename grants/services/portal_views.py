@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grants.i18n import _
@@ -24,7 +21,7 @@ from grants.models import (
     Project,
     ReviewStatus,
 )
-from grants.services import attachments, budgets, facts, progress, scope
+from grants.services import attachments, facts, progress, scope
 from grants.services.access import Principal
 from grants.services.common import get_or_404
 from grants.services.errors import Conflict, NotFound
@@ -64,19 +61,10 @@ class UpdateView:
 
 
 @dataclass(frozen=True)
-class LineBalance:
-    """A budget line with what was spent on it and what remains."""
-
-    line: BudgetLine
-    spent: Decimal
-    remaining: Decimal
-
-
-@dataclass(frozen=True)
 class ExpenseView:
     """The budget lines an expense may go on, and the latest expenses recorded."""
 
-    lines: list[LineBalance]
+    lines: list[facts.BudgetBalance]
     recent: list[Expense]
     blocked: str | None
 
@@ -201,13 +189,6 @@ def update_view(
 
 def expense_view(session: Session, principal: Principal, project: Project) -> ExpenseView:
     """Return each budget line's remaining amount and my organisations' latest expenses."""
-    rows = session.execute(
-        sa_select(col(Expense.budget_line_id), func.sum(Expense.amount))
-        .where(col(Expense.project_id) == project.id)
-        .group_by(col(Expense.budget_line_id))
-    ).all()
-    spent = {line_id: Decimal(total or 0) for line_id, total in rows}
-    zero = Decimal(0)
     recent = session.exec(
         scope.visible(principal, Expense)
         .where(Expense.project_id == project.id)
@@ -216,10 +197,7 @@ def expense_view(session: Session, principal: Principal, project: Project) -> Ex
         .limit(10)
     ).all()
     return ExpenseView(
-        lines=[
-            LineBalance(line, spent.get(line.id, zero), line.amount - spent.get(line.id, zero))
-            for line in budgets.budget_lines_of(session, project)
-        ],
+        lines=facts.budget_balances(session, project.id),
         recent=list(recent),
         blocked=reporting_refusal(project),
     )

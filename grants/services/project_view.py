@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from grants.models import (
     Attachment,
-    BudgetLine,
     Call,
-    Expense,
     Indicator,
     IndicatorValue,
     IssuedReport,
@@ -60,14 +56,6 @@ class TrancheLine:
 
 
 @dataclass(frozen=True)
-class BudgetRow:
-    line: BudgetLine
-    spent: Decimal
-    remaining: Decimal
-    pct_spent: Decimal
-
-
-@dataclass(frozen=True)
 class IndicatorLine:
     indicator: Indicator
     latest: IndicatorValue | None
@@ -100,7 +88,7 @@ class ProjectView:
     risks: list[str]
     milestones: list[MilestoneLine]
     tranches: list[TrancheLine]
-    budget: list[BudgetRow]
+    budget: list[facts.BudgetBalance]
     indicators: list[IndicatorLine]
     updates: list[UpdateLine]
     files: list[Attachment]
@@ -152,24 +140,6 @@ def _tranches(session: Session, project: Project) -> list[TrancheLine]:
         TrancheLine(t, sorted(positions[m] for m in gates.get(t.id, [])), t.id in releasable)
         for t in tranches.tranches_of(session, project)
     ]
-
-
-def _budget(session: Session, project: Project) -> list[BudgetRow]:
-    spent = dict(
-        session.exec(
-            select(Expense.budget_line_id, func.sum(Expense.amount))
-            .where(Expense.project_id == project.id)
-            .group_by(col(Expense.budget_line_id))
-        ).all()
-    )
-    lines = session.exec(
-        select(BudgetLine).where(BudgetLine.project_id == project.id).order_by(col(BudgetLine.code))
-    ).all()
-    rows = []
-    for line in lines:
-        used = Decimal(spent.get(line.id) or 0)
-        rows.append(BudgetRow(line, used, line.amount - used, facts.percent(used, line.amount)))
-    return rows
 
 
 def _indicators(session: Session, project: Project) -> list[IndicatorLine]:
@@ -251,7 +221,7 @@ def project_view(
         risks=list(figures.reasons),
         milestones=_milestones(session, project, today, editable, partners, files),
         tranches=_tranches(session, project),
-        budget=_budget(session, project),
+        budget=facts.budget_balances(session, project.id),
         indicators=_indicators(session, project),
         updates=_updates(session, principal, project, editable, names),
         files=files,

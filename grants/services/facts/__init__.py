@@ -21,7 +21,9 @@ Each question costs a fixed number of grouped queries, whatever the number of pr
 """
 
 from grants.services.facts.projects import (
+    BudgetBalance,
     ProjectFigures,
+    budget_balances,
     milestones_as_of,
     project_figures,
     risk_reasons,
@@ -52,11 +54,13 @@ __all__ = [
     "DONOR_VISIBLE",
     "QUIET_DAYS",
     "WATCHED",
+    "BudgetBalance",
     "MilestoneFacts",
     "Money",
     "ProjectFigures",
     "Scope",
     "Totals",
+    "budget_balances",
     "counted_award",
     "due_soon_condition",
     "due_soon_days",

@@ -362,3 +362,36 @@ def risk_reasons(
             _("No progress update submitted for {days} days").format(days=(today - last).days)
         )
     return tuple(reasons)
+
+
+@dataclass(frozen=True)
+class BudgetBalance:
+    """A budget line with what was spent on it, and what remains of it."""
+
+    line: BudgetLine
+    spent: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.line.amount - self.spent
+
+    @property
+    def pct_spent(self) -> Decimal:
+        return percent(self.spent, self.line.amount)
+
+
+def budget_balances(session: Session, project_id: int) -> list[BudgetBalance]:
+    """Return the project's budget lines, by code, each with the expenses recorded on it."""
+    spent = dict(
+        session.execute(
+            sa_select(col(Expense.budget_line_id), func.sum(Expense.amount))
+            .where(col(Expense.project_id) == project_id)
+            .group_by(col(Expense.budget_line_id))
+        ).all()
+    )
+    lines = session.scalars(
+        sa_select(BudgetLine)
+        .where(col(BudgetLine.project_id) == project_id)
+        .order_by(col(BudgetLine.code), col(BudgetLine.id))
+    ).all()
+    return [BudgetBalance(line, Decimal(spent.get(line.id) or 0)) for line in lines]
