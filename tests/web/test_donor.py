@@ -24,6 +24,7 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
+from grants.services import projects
 from grants.services.access import SYSTEM
 from reports import archive
 from tests.conftest import Browsers, Demo
@@ -33,6 +34,7 @@ from tests.helpers import (
     EVIDENCE,
     MANAGER,
     TODAY,
+    api,
     new_milestone,
     project_id,
 )
@@ -232,3 +234,71 @@ def test_a_donor_cannot_change_anything(demo: Demo, browsers: Browsers) -> None:
         response = donor.post(path, {"csrf_token": token, **data}, files=files)
         assert response.status_code in {403, 404}, (path, response.status_code)
     assert (_audit_count(demo), _report_count(demo)) == before
+
+
+def test_a_project_the_manager_just_created_stays_out_of_the_donors_sight(
+    app: Any, demo: Demo, browsers: Browsers
+) -> None:
+    """A draft is the manager's working copy: no page, total, download, answer or report of a
+    donor shows or counts it, until the manager starts contracting it."""
+    programme = _programme_id(demo)
+    room_csv = f"/donor/programmes/{programme}/projects.csv"
+    donor_api = api(app, demo.tokens[DONOR])
+    report = f"/programmes/{programme}/report.html"
+
+    def seen() -> tuple[str, str, Any, Any, str]:
+        figures = donor_api.get(f"/api/v1/figures?programme_id={programme}").json()
+        listed = donor_api.get(f"/api/v1/projects?programme_id={programme}&limit=200").json()
+        return (
+            text_of(browsers[DONOR].get("/donor")),
+            browsers[DONOR].get(room_csv).text,
+            figures,
+            sorted(item["reference"] for item in listed["items"]),
+            text_of(browsers[DONOR].get(report)),
+        )
+
+    before = seen()
+    with db.read_session(demo.engine) as session:
+        call = session.exec(select(Call).where(Call.programme_id == programme)).first()
+    assert call is not None
+    form = browsers[MANAGER].get("/projects/new").text
+    lead_id = lxml.html.fromstring(form).xpath("//select[@name='lead_organisation_id']/option")[1]
+    created = browsers[MANAGER].post(
+        "/projects/new",
+        {
+            "reference": "FRESH-DRAFT",
+            "call_id": str(call.id),
+            "title": "A project just drafted",
+            "city": "Irbid",
+            "country": "JO",
+            "awarded_amount": "45000",
+            "planned_start": "2026-09-01",
+            "planned_end": "2027-06-30",
+            "objective_codes": "A",
+            "lead_organisation_id": lead_id.get("value"),
+            "csrf_token": browsers[MANAGER].token("/projects/new"),
+        },
+    )
+    assert created.status_code == 303, text_of(created)
+    draft = int(created.headers["location"].rsplit("/", 1)[1])
+
+    room, csv, figures, listed, portfolio = seen()
+    assert "FRESH-DRAFT" not in room
+    assert "FRESH-DRAFT" not in csv
+    assert "FRESH-DRAFT" not in portfolio
+    assert (room, csv, figures, listed) == before[:4]
+    assert browsers[DONOR].get(f"/projects/{draft}").status_code == 404
+    assert donor_api.get(f"/api/v1/projects/{draft}").status_code == 404
+    assert donor_api.get(f"/api/v1/projects/{draft}/figures").status_code == 404
+    assert browsers[DONOR].get(f"/projects/{draft}/report.pdf").status_code == 404
+    # The manager's own totals say the draft is there and not counted.
+    assert "1 draft not counted" in text_of(browsers[MANAGER].get("/projects?q=drafted"))
+
+    with db.write_session(demo.engine) as session:
+        project = session.get(Project, draft)
+        assert project is not None
+        projects.advance_project(session, SYSTEM, project, "start_contracting", today=TODAY)
+    room, csv, figures, listed, _portfolio = seen()
+    assert "FRESH-DRAFT" in csv
+    assert "FRESH-DRAFT" in listed
+    assert figures["projects"] == before[2]["projects"] + 1
