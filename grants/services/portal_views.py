@@ -43,7 +43,7 @@ class MilestoneView:
     """A milestone as its submission form shows it."""
 
     project: Project
-    days_late: int
+    state: facts.MilestoneFacts
     files: list[Attachment]
     last_note: str | None
     blocked: str | None
@@ -158,7 +158,7 @@ def milestone_view(
     project = get_or_404(session, Project, milestone.project_id, "Project")
     return MilestoneView(
         project=project,
-        days_late=facts.facts_of(milestone, today).days_late,
+        state=facts.facts_of(milestone, today),
         files=evidence_of(session, principal, milestone),
         last_note=last_submission_note(session, milestone),
         blocked=submission_refusal(project, milestone),

@@ -41,8 +41,7 @@ from grants.services.workflow import MILESTONE, PROJECT, REPORTING_OPEN
 class MilestoneLine:
     milestone: Milestone
     responsible: str | None
-    days_late: int
-    overdue: bool
+    state: facts.MilestoneFacts
     replanned: bool
     partner_may_submit: bool
     files: list[Attachment]
@@ -116,8 +115,7 @@ def _milestones(
         MilestoneLine(
             milestone=m,
             responsible=names.get(m.responsible_organisation_id or 0),
-            days_late=facts.facts_of(m, today).days_late,
-            overdue=facts.facts_of(m, today).overdue,
+            state=facts.facts_of(m, today),
             replanned=m.due_date != m.baseline_due_date,
             partner_may_submit=reporting
             and m.status in MILESTONE.steps["submit"].sources

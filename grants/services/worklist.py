@@ -122,10 +122,19 @@ ORDER: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
 """The order of each list, as a sort key: the same order as its query's."""
 
 
+MILESTONE_KINDS = ("overdue", "due-soon", "milestone-reviews")
+
+
 def annotate(kind: str, row: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """Add what a row of ``kind`` shows beyond its columns: days late, or days left."""
-    if kind == "overdue":
-        row["days_late"] = (today - row["due_date"]).days
-    elif kind == "due-soon":
+    """Add what a row of ``kind`` shows beyond its columns: the status a milestone reads
+    ("overdue" when past due), its days late, or its days left."""
+    if kind in MILESTONE_KINDS:
+        found = facts.milestone_facts(
+            row["status"], row["due_date"], row["submitted_on"], None, today
+        )
+        row["status"] = found.shown
+        if kind == "overdue":
+            row["days_late"] = found.days_late
+    if kind == "due-soon":
         row["days_left"] = (row["due_date"] - today).days
     return row

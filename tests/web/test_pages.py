@@ -12,7 +12,12 @@ from typing import Any
 import lxml.html
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import select
 
+from grants import db
+from grants.models import Milestone, Project, User
+from grants.services import dashboard
+from grants.services.access import principal_for
 from tests.conftest import Browsers, Demo
 from tests.helpers import (
     ADMIN,
@@ -20,6 +25,7 @@ from tests.helpers import (
     EDITOR,
     EDITOR_ZARQA,
     MANAGER,
+    TODAY,
     VIEWER,
     Browser,
     project_id,
@@ -249,3 +255,28 @@ def test_an_id_out_of_range_is_refused_plainly(browsers: Browsers) -> None:
     response = browsers[MANAGER].get("/projects/99999999999")
     assert response.status_code == 422
     assert "Something went wrong" not in text_of(response)
+
+
+def test_a_milestone_past_its_due_date_reads_overdue_wherever_its_status_is_shown(
+    browsers: Browsers, demo: Demo
+) -> None:
+    with db.read_session(demo.engine) as session:
+        manager = session.exec(select(User).where(User.email == MANAGER)).one()
+        [first] = dashboard.work(
+            session, principal_for(session, manager), "overdue", TODAY, 1
+        ).items
+        milestone = session.get(Milestone, first["id"])
+        assert milestone is not None
+        project = session.get(Project, milestone.project_id)
+        assert project is not None
+    assert milestone.status.value in {"planned", "in_progress", "returned"}
+
+    rows = list(
+        csv.DictReader(io.StringIO(browsers[MANAGER].get("/dashboard/overdue.csv").text[1:]))
+    )
+    assert rows
+    assert {row["Status"] for row in rows} == {"overdue"}
+
+    page = lxml.html.fromstring(browsers[MANAGER].get(f"/projects/{project.id}").text)
+    row = next(tr for tr in page.xpath("//tr") if milestone.title in tr.text_content())
+    assert [badge.text_content().strip() for badge in row.xpath(".//span[@class]")] == ["overdue"]
