@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grants.db import chunks
 from grants.exchange import milestone_batch
 from grants.exchange.import_common import (
     Changes,
@@ -16,7 +17,7 @@ from grants.exchange.import_common import (
     next_number,
     raise_if,
 )
-from grants.exchange.import_rows import RowProblem, chunks, validate
+from grants.exchange.import_rows import RowProblem, validate
 from grants.models import Milestone, MilestoneCreate, MilestoneUpdate, Project
 from grants.services import milestones
 

@@ -15,44 +15,19 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from grants.exchange.import_rows import chunks
+from grants.db import chunks
 from grants.models import (
-    Call,
     Milestone,
     MilestoneCreate,
     MilestoneUpdate,
-    Programme,
     Project,
     ProjectPartner,
 )
 from grants.services import milestones
-from grants.services.access import Principal, require_manager
+from grants.services.access import Principal, managed_project_ids, require_manager
 from grants.services.common import writes
 from grants.services.milestones import FINAL, _check_in_period, _check_responsible
 from grants.services.rules import require_open
-
-
-def managed_project_ids(session: Session, principal: Principal, ids: Iterable[int]) -> set[int]:
-    """Return which of the projects ``ids`` the principal manages, by ``require_manager``'s rule."""
-    wanted = set(ids)
-    if principal.is_admin:
-        return wanted
-    if not principal.manager_org_ids:
-        return set()
-    managed: set[int] = set()
-    for batch in chunks(sorted(wanted)):
-        managed.update(
-            session.exec(
-                select(Project.id)
-                .join(Call, col(Call.id) == col(Project.call_id))
-                .join(Programme, col(Programme.id) == col(Call.programme_id))
-                .where(
-                    col(Project.id).in_(batch),
-                    col(Programme.managing_organisation_id).in_(principal.manager_org_ids),
-                )
-            )
-        )
-    return managed
 
 
 class MilestoneRules:

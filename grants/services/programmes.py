@@ -25,7 +25,7 @@ from grants.models import (
     ProjectPartner,
 )
 from grants.services import scope
-from grants.services.access import Principal, manages_programme
+from grants.services.access import Principal, manages_programme, works_as_manager
 from grants.services.common import (
     apply_changes,
     checked_amount,
@@ -49,7 +49,7 @@ def create_organisation(
     session: Session, principal: Principal, data: OrganisationCreate
 ) -> Organisation:
     """Create and return an organisation (admins and grant managers)."""
-    if not (principal.is_admin or principal.manager_org_ids):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only an administrator or a grant manager may add organisations."))
     organisation = Organisation.model_validate(data)
     session.add(organisation)
@@ -131,7 +131,7 @@ def update_organisation(
     expected_version: int | None = None,
 ) -> Organisation:
     """Apply the fields set in ``data`` to ``organisation`` (admins and grant managers)."""
-    if not (principal.is_admin or principal.manager_org_ids):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only an administrator or a grant manager may edit organisations."))
     check_version(organisation, expected_version)
     apply_changes(organisation, OrganisationCreate, data.model_dump(exclude_unset=True))

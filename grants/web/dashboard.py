@@ -13,9 +13,9 @@ from sqlmodel import Session
 from grants.config import today
 from grants.i18n import _
 from grants.services import dashboard, facts, snapshot
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.errors import NotAllowed
-from grants.web import downloads, navigation
+from grants.web import downloads
 from grants.web.deps import ReadDB, SignedIn, settings_of
 from grants.web.listing import Link
 from grants.web.templating import templates
@@ -169,7 +169,7 @@ def download(
     session: ReadDB,
 ) -> Response:
     """Download one of the dashboard's lists, whole, as CSV or XLSX."""
-    if not navigation.is_manager(principal):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only grant managers have a dashboard."))
     day = today(settings_of(request))
     if name == "at-risk":

@@ -22,9 +22,8 @@ from grants.models import (
     ProjectUpdate,
 )
 from grants.services import projects, scope, search
-from grants.services.access import Principal, require_manager
+from grants.services.access import Principal, require_manager, works_as_manager
 from grants.services.errors import NotAllowed
-from grants.web import navigation
 from grants.web.deps import CsrfProtected, PathId, ReadDB, SignedIn, WriteDB
 from grants.web.record_forms import (
     Field,
@@ -83,13 +82,13 @@ def _project_fields(calls: list[Call] | None = None, objectives: Sequence[Any] =
 
 
 def _manager(principal: Principal) -> None:
-    if not navigation.is_manager(principal):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only grant managers and administrators may add projects."))
 
 
 def _organisations(db: Session, principal: Principal) -> list[Organisation]:
     """Return the directory of organisations, which grant managers choose partners from."""
-    if not (principal.is_admin or principal.manager_org_ids):
+    if not works_as_manager(principal):
         return []
     return list(db.exec(select(Organisation).order_by(col(Organisation.name))).all())
 

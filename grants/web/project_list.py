@@ -13,9 +13,9 @@ from grants.config import today
 from grants.i18n import _
 from grants.models import ProjectStatus
 from grants.services import project_list as lists
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.project_list import ProjectListFilters
-from grants.web import downloads, navigation
+from grants.web import downloads
 from grants.web.deps import ReadDB, SignedIn, settings_of
 from grants.web.listing import Link, Listing, field_errors, query_params
 from grants.web.templating import templates
@@ -111,7 +111,7 @@ def project_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
         "values": given,
         "errors": errors,
         **_options(db, principal),
-        "can_create": navigation.is_manager(principal),
+        "can_create": works_as_manager(principal),
         "statuses": [(s.value, _(s.value).replace("_", " ")) for s in ProjectStatus],
         "filtered": bool(listing.params),
         "totals": lists.list_totals(db, principal, filters, today(settings_of(request))),

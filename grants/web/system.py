@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from grants import db
+from grants.services.access import works_as_manager
 from grants.web import dashboard, navigation
 from grants.web.deps import Public, ReadDB
 from grants.web.templating import templates
@@ -18,7 +19,7 @@ def home(request: Request, principal: Public, session: ReadDB) -> Response:
     """Show the landing page, a manager's dashboard, or send others to their own home."""
     if principal is None:
         return templates().TemplateResponse(request, "home.html")
-    if navigation.is_manager(principal):
+    if works_as_manager(principal):
         return dashboard.page(request, principal, session)
     return RedirectResponse(navigation.home_of(principal), status_code=303)
 
