@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from grants.i18n import _, format_money
 from grants.models import ExpenseCreate, Indicator, IndicatorValueCreate, Project
-from grants.services import attachments, forms, indicators, scope, submissions
+from grants.services import attachments, budgets, forms, indicators, scope, submissions
 from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError, Invalid
@@ -104,7 +104,7 @@ def record_expense(
     if data is None:
         return _expense_page(request, db, principal, project, form, Refusal(errors))
     try:
-        expense = submissions.record_expense(db, principal, project, data, day(request))
+        expense = budgets.record_expense(db, principal, project, data, today=day(request))
     except DomainError as error:
         refusal = refused(db, error, set(typed))
         return _expense_page(request, db, principal, project, form, refusal)
