@@ -17,7 +17,6 @@ from grants.models import (
     Project,
     ProjectPartner,
 )
-from grants.services import attachments
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import get_or_404, note_reason, require_reason, writes
 from grants.services.errors import Conflict, Invalid
@@ -194,23 +193,3 @@ def advance_milestone(
 def milestones_of(session: Session, project: Project) -> list[Milestone]:
     """Return the project's milestones in order."""
     return rows_of(session, Milestone, project, Milestone.position)
-
-
-def submit_with_evidence(
-    session: Session,
-    principal: Principal,
-    milestone: Milestone,
-    files: list[tuple[str, bytes]],
-    *,
-    today: dt.date,
-) -> Milestone:
-    """Attach the evidence files and submit the milestone; if refused, no file is kept."""
-    stored: list[Attachment] = []
-    try:
-        for filename, content in files:
-            stored.append(attachments.attach(session, principal, milestone, filename, content))
-        return advance_milestone(session, principal, milestone, "submit", today=today)
-    except Exception:
-        for attachment in stored:
-            attachments.discard(attachment)
-        raise
