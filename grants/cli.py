@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from grants import db
+from grants.cli_common import fail, parse_date, reported_errors
+from grants.cli_exchange import export_app, import_app
+from grants.cli_reports import report_app
 from grants.config import get_settings
 from grants.models import Role, UserCreate
-from grants.services.errors import DomainError
 
 app = typer.Typer(
     help="Track city grants: milestones, tranches, budgets and donor reports.",
@@ -27,41 +26,6 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-
-
-def fail(message: str) -> NoReturn:
-    """Print one line naming what is wrong and exit with status 2."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def validation_message(error: ValidationError) -> str:
-    """Return the first problem of a pydantic error as 'field: reason (got value)'."""
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "value"
-    shown = "***" if "password" in field else repr(first.get("input"))
-    return f"{field}: {first['msg']} (got {shown})"
-
-
-@contextmanager
-def reported_errors() -> Iterator[None]:
-    """Turn domain and validation errors into one-line messages and exit status 2."""
-    try:
-        yield
-    except DomainError as error:
-        fail(str(error))
-    except ValidationError as error:
-        fail(validation_message(error))
-
-
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    """Return ``value`` as a date, or fail naming ``option``."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option}: not a date in YYYY-MM-DD form (got {value!r})")
 
 
 @db_app.command("upgrade")
@@ -223,11 +187,7 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")
         typer.echo(f"revoked token {token.id} ({token.prefix}...)")
 
 
-from grants.cli_reports import report_app  # noqa: E402 - it uses the helpers above
-
+# Last, so that the help lists them after the commands above, as it always has.
 app.add_typer(report_app, name="report")
-
-from grants.cli_exchange import export_app, import_app  # noqa: E402 - it uses the helpers above
-
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")

@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from grants import db
-from grants.cli import fail, parse_date, reported_errors
+from grants.cli_common import fail, parse_date, reported_errors
 from grants.i18n import _
 
 if TYPE_CHECKING:

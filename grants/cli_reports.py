@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from grants import db
-from grants.cli import fail, parse_date, reported_errors
+from grants.cli_common import fail, parse_date, reported_errors
 
 if TYPE_CHECKING:
     from reports.archive import ReportSpec

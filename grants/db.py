@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +22,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "grants_write"
 # The transaction-level advisory lock every PostgreSQL write session takes first ("grants").
 WRITERS_LOCK = 0x6772616E7473
+# How many values one ``IN (...)`` carries: well below every supported database's limit.
+CHUNK = 1000
 
 
 def normalise_url(url: str) -> str:
@@ -164,3 +166,15 @@ def ping(engine: Engine) -> None:
 def safe_url(url: str) -> str:
     """Return ``url`` with any password masked, for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    """Yield ``values`` in lists short enough for one ``IN (...)`` each."""
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -17,7 +17,7 @@ from grants.exchange import export_records, export_sheets
 from grants.exchange.export_common import Rows, Table
 from grants.exchange.layout import IMPORT_SHEETS
 from grants.i18n import _
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.errors import NotAllowed
 from grants.tables import ZIP_TIME, csv_bytes, workbook_bytes
 
@@ -34,7 +34,7 @@ __all__ = [
 
 def may_export(principal: Principal) -> bool:
     """Return whether the principal may export (grant managers and administrators)."""
-    return principal.is_admin or bool(principal.manager_org_ids)
+    return works_as_manager(principal)
 
 
 EXPORTS: dict[str, Callable[[Session, Principal], Table]] = {

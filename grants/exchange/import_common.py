@@ -10,7 +10,8 @@ from typing import Any, Literal, TypeVar
 
 from sqlmodel import SQLModel, col, select
 
-from grants.exchange.import_rows import RowInvalid, RowProblem, RowRefs, chunks
+from grants.db import chunks
+from grants.exchange.import_rows import RowInvalid, RowProblem, RowRefs
 from grants.i18n import _
 from grants.models import Milestone, Project, Tranche
 

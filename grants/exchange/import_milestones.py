@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grants.exchange import milestone_batch
+from grants.db import chunks
 from grants.exchange.import_common import (
     Changes,
     NumberedImporter,
@@ -16,7 +16,7 @@ from grants.exchange.import_common import (
     next_number,
     raise_if,
 )
-from grants.exchange.import_rows import RowProblem, chunks, validate
+from grants.exchange.import_rows import RowProblem, validate
 from grants.models import Milestone, MilestoneCreate, MilestoneUpdate, Project
 from grants.services import milestones
 
@@ -26,8 +26,8 @@ MILESTONE_FIELDS = ("title", "description", "due_date", "evidence_required")
 class MilestoneImporter(NumberedImporter):
     """Milestones by project and number: added at the end, or their plan updated.
 
-    Each row is checked as it comes by the milestone services' rules (``milestone_batch``),
-    and the sheet's additions and changes are written together once every row is checked.
+    Each row is checked as it comes by the milestone service's rules (``MilestoneRules``), and
+    the sheet's additions and changes are written together once every row is checked.
     A change only ``update_milestone`` can refuse goes to it, in the row's own savepoint.
     """
 
@@ -42,7 +42,7 @@ class MilestoneImporter(NumberedImporter):
         super().preload(rows)
         wanted = {row["project_reference"] for row in rows}
         projects = [p for reference, p in self.refs.projects.items() if reference in wanted]
-        self.rules = milestone_batch.MilestoneRules(self.session, self.principal, projects)
+        self.rules = milestones.MilestoneRules(self.session, self.principal, projects)
         self.new: list[tuple[Project, MilestoneCreate]] = []
         self.changed: list[tuple[Milestone, MilestoneUpdate]] = []
 
@@ -111,7 +111,7 @@ class MilestoneImporter(NumberedImporter):
 
     def write(self) -> None:
         for batch in chunks(self.changed):
-            milestone_batch.update_milestones(self.session, self.principal, batch)
+            milestones.update_milestones(self.session, self.principal, batch)
         for batch in chunks(self.new):
-            milestone_batch.add_milestones(self.session, self.principal, batch)
+            milestones.add_milestones(self.session, self.principal, batch)
         self.new, self.changed = [], []

@@ -9,13 +9,13 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from sqlmodel import Session, SQLModel, col, select
 
+from grants.db import chunks
 from grants.i18n import _
 from grants.models import Call, Organisation, Project, User
 from grants.services import scope
 from grants.services.access import Principal
 
 M = TypeVar("M", bound=SQLModel)
-CHUNK = 1000
 RowProblem = tuple[str | None, Any, str]
 
 
@@ -25,18 +25,6 @@ class RowInvalid(Exception):
     def __init__(self, problems: Sequence[RowProblem]) -> None:
         super().__init__("; ".join(reason for _column, _value, reason in problems))
         self.problems = list(problems)
-
-
-def chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
-    """Yield ``values`` in lists short enough for one ``IN (...)`` each."""
-    batch: list[Any] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _reason(error: Any) -> str:

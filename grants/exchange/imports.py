@@ -27,7 +27,7 @@ from grants.exchange.layout import IMPORT_SHEETS, Sheet
 from grants.exchange.values import CellError, read_cell
 from grants.exchange.workbook import Problem, RawSheet, Workbook
 from grants.i18n import _
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.errors import DomainError, Invalid, NotAllowed
 
 Action = Literal["create", "update", "unchanged"]
@@ -90,7 +90,7 @@ class ImportRefused(DomainError):
 
 def may_import(principal: Principal) -> bool:
     """Return whether the principal may import (grant managers and administrators)."""
-    return principal.is_admin or bool(principal.manager_org_ids)
+    return works_as_manager(principal)
 
 
 def import_workbook(

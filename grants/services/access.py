@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, true
+from sqlmodel import Session, col, select
 
+from grants.db import chunks
 from grants.i18n import _
 from grants.models import (
     Call,
@@ -61,6 +64,11 @@ def principal_for(session: Session, user: User) -> Principal:
     )
 
 
+def works_as_manager(principal: Principal) -> bool:
+    """Return whether the principal works as a grant manager (administrators do too)."""
+    return principal.is_admin or bool(principal.manager_org_ids)
+
+
 def manages_programme(principal: Principal, programme: Programme) -> bool:
     """Return whether the principal manages ``programme`` (admins manage everything)."""
     return principal.is_admin or programme.managing_organisation_id in principal.manager_org_ids
@@ -78,6 +86,44 @@ def manages_project(session: Session, principal: Principal, project: Project) ->
         .where(Call.id == project.call_id)
     ).one()
     return managing in principal.manager_org_ids
+
+
+def managed_programme_condition(principal: Principal) -> ColumnElement[bool]:
+    """Return the condition on Programme rows that ``manages_programme`` holds for."""
+    if principal.is_admin:
+        return true()
+    return col(Programme.managing_organisation_id).in_(principal.manager_org_ids)
+
+
+def managed_project_condition(principal: Principal) -> ColumnElement[bool]:
+    """Return the condition on Project rows that ``manages_project`` holds for."""
+    if principal.is_admin:
+        return true()
+    calls = (
+        select(Call.id)
+        .join(Programme, col(Programme.id) == col(Call.programme_id))
+        .where(managed_programme_condition(principal))
+    )
+    return col(Project.call_id).in_(calls)
+
+
+def managed_project_ids(session: Session, principal: Principal, ids: Iterable[int]) -> set[int]:
+    """Return which of the projects ``ids`` the principal manages, as ``manages_project``."""
+    wanted = set(ids)
+    if principal.is_admin:
+        return wanted
+    if not principal.manager_org_ids:
+        return set()
+    managed: set[int] = set()
+    for batch in chunks(sorted(wanted)):
+        managed.update(
+            session.exec(
+                select(Project.id).where(
+                    col(Project.id).in_(batch), managed_project_condition(principal)
+                )
+            )
+        )
+    return managed
 
 
 def editing_partner_ids(session: Session, principal: Principal, project: Project) -> set[int]:

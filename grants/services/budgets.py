@@ -17,7 +17,7 @@ from grants.models import (
     Project,
 )
 from grants.services.access import Principal, require_manager, require_partner_editor
-from grants.services.common import apply_changes, get_or_404, writes
+from grants.services.common import apply_changes, writes
 from grants.services.errors import Invalid, NotAllowed
 from grants.services.rules import (
     check_project_money,
@@ -51,13 +51,17 @@ def record_expense(
     today: dt.date,
     organisation_id: int | None = None,
 ) -> Expense:
-    """Record an expense of the acting partner against a budget line and return it."""
+    """Record an expense of the acting partner against a budget line and return it.
+
+    The amount must be in the project's currency, with no more decimal places than that
+    currency has; a budget line that does not exist is refused like another project's.
+    """
     organisation_id = require_partner_editor(session, principal, project, organisation_id)
     if organisation_id is None:
         raise Invalid("organisation_id", None, _("say which organisation spent the money"))
     require_reporting(project)
-    line = get_or_404(session, BudgetLine, data.budget_line_id, "Budget line")
-    if line.project_id != project.id:
+    line = session.get(BudgetLine, data.budget_line_id)
+    if line is None or line.project_id != project.id:
         raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))
     check_project_money(project, "amount", data.amount, data.currency)
     _check_spent_on(project, data.spent_on, today)

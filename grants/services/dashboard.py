@@ -12,16 +12,16 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, true
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from grants.models import (
-    Call,
-    Programme,
-    Project,
-)
+from grants.models import Call, Programme
 from grants.services import facts, snapshot, worklist
-from grants.services.access import Principal
+from grants.services.access import (
+    Principal,
+    managed_programme_condition,
+    managed_project_condition,
+)
 
 PANEL_ROWS = 10
 
@@ -32,18 +32,6 @@ class Rows:
 
     items: list[dict[str, Any]]
     total: int
-
-
-def managed_condition(principal: Principal) -> ColumnElement[bool]:
-    """Return the condition on Project rows of the programmes the principal manages."""
-    if principal.is_admin:
-        return true()
-    calls = (
-        select(Call.id)
-        .join(Programme, col(Programme.id) == col(Call.programme_id))
-        .where(col(Programme.managing_organisation_id).in_(principal.manager_org_ids))
-    )
-    return col(Project.call_id).in_(calls)
 
 
 def _rows(session: Session, query: Any, limit: int | None) -> Rows:
@@ -62,7 +50,7 @@ def work(
     session: Session, principal: Principal, kind: str, today: dt.date, limit: int | None
 ) -> Rows:
     """Return the first ``limit`` items of one list (see ``worklist``), read from the tables."""
-    found = _rows(session, worklist.query(kind, today, managed_condition(principal)), limit)
+    found = _rows(session, worklist.query(kind, today, managed_project_condition(principal)), limit)
     for row in found.items:
         worklist.annotate(kind, row, today)
     return found
@@ -75,7 +63,7 @@ def managed_calls(session: Session, principal: Principal) -> set[int] | None:
     query = (
         select(Call.id)
         .join(Programme, col(Programme.id) == col(Call.programme_id))
-        .where(col(Programme.managing_organisation_id).in_(principal.manager_org_ids))
+        .where(managed_programme_condition(principal))
     )
     return {int(call_id) for call_id in session.exec(query).all() if call_id is not None}
 

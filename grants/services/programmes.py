@@ -25,7 +25,7 @@ from grants.models import (
     ProjectPartner,
 )
 from grants.services import scope
-from grants.services.access import Principal, manages_programme
+from grants.services.access import Principal, manages_programme, works_as_manager
 from grants.services.common import (
     apply_changes,
     checked_amount,
@@ -49,7 +49,7 @@ def create_organisation(
     session: Session, principal: Principal, data: OrganisationCreate
 ) -> Organisation:
     """Create and return an organisation (admins and grant managers)."""
-    if not (principal.is_admin or principal.manager_org_ids):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only an administrator or a grant manager may add organisations."))
     organisation = Organisation.model_validate(data)
     session.add(organisation)
@@ -63,7 +63,7 @@ def organisation_by_ref(session: Session, ref: str) -> Organisation:
 
 def organisation_directory(session: Session, principal: Principal) -> list[Organisation]:
     """Return every organisation by name for admins and grant managers, who choose from it."""
-    if not (principal.is_admin or principal.manager_org_ids):
+    if not works_as_manager(principal):
         return []
     return list(session.exec(select(Organisation).order_by(col(Organisation.name))).all())
 
@@ -144,7 +144,7 @@ def update_organisation(
     expected_version: int | None = None,
 ) -> Organisation:
     """Apply the fields set in ``data`` to ``organisation`` (admins and grant managers)."""
-    if not (principal.is_admin or principal.manager_org_ids):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only an administrator or a grant manager may edit organisations."))
     check_version(organisation, expected_version)
     apply_changes(organisation, OrganisationCreate, data.model_dump(exclude_unset=True))

@@ -29,19 +29,16 @@ from grants.models import (
     ReportScope,
     ReviewStatus,
 )
-from grants.services.access import Principal
+from grants.services.access import (
+    Principal,
+    managed_programme_condition,
+    managed_project_condition,
+    works_as_manager,
+)
 from grants.services.errors import NotFound
 from grants.services.facts.rules import DONOR_VISIBLE
 
 M = TypeVar("M", bound=SQLModel)
-
-
-def _calls_of_programmes(programme_condition: ColumnElement[bool]) -> Any:
-    return (
-        select(Call.id)
-        .join(Programme, col(Programme.id) == col(Call.programme_id))
-        .where(programme_condition)
-    )
 
 
 def programme_condition(principal: Principal, *, as_partner: bool = True) -> ColumnElement[bool]:
@@ -53,8 +50,8 @@ def programme_condition(principal: Principal, *, as_partner: bool = True) -> Col
     if principal.is_admin:
         return true()
     conditions = []
-    if principal.manager_org_ids:
-        conditions.append(col(Programme.managing_organisation_id).in_(principal.manager_org_ids))
+    if works_as_manager(principal):
+        conditions.append(managed_programme_condition(principal))
     if principal.donor_org_ids:
         conditions.append(
             col(Programme.id).in_(
@@ -86,14 +83,8 @@ def project_condition(principal: Principal) -> ColumnElement[bool]:
     if principal.is_admin:
         return true()
     conditions: list[ColumnElement[bool]] = []
-    if principal.manager_org_ids:
-        conditions.append(
-            col(Project.call_id).in_(
-                _calls_of_programmes(
-                    col(Programme.managing_organisation_id).in_(principal.manager_org_ids)
-                )
-            )
-        )
+    if works_as_manager(principal):
+        conditions.append(managed_project_condition(principal))
     if principal.donor_org_ids:
         funded = col(Project.call_id).in_(
             select(Call.id)

@@ -37,7 +37,7 @@ from grants.models import (
     User,
 )
 from grants.services import facts, scope
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.errors import NotFound
 from grants.services.listing import Filters, Id, Page, page
 
@@ -199,7 +199,7 @@ class UserFilters(Filters):
 def _visible_organisations(principal: Principal) -> Any:
     """Managers (who add partners) see the directory; others, the organisations they meet."""
     statement = select(Organisation)
-    if principal.is_admin or principal.manager_org_ids:
+    if works_as_manager(principal):
         return statement
     programmes = select(Programme).where(scope.programme_condition(principal))
     shown = select(Programme.managing_organisation_id).where(

@@ -1,4 +1,4 @@
-"""What partners send from the portal: milestone evidence, progress updates, expenses, values.
+"""What partners send from the portal: milestone evidence and progress updates with their files.
 
 Each function takes the same steps as the API (through the same services), checks what it
 can before storing any file, and leaves nothing behind when a step is refused.
@@ -8,25 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TypeVar
 
-from babel.numbers import get_currency_precision
 from sqlmodel import Session
 
 from grants.i18n import _
 from grants.models import (
     Attachment,
-    Expense,
-    ExpenseCreate,
     Indicator,
     Milestone,
     ProgressUpdate,
     ProgressUpdateCreate,
     Project,
 )
-from grants.models.base import SCALE
-from grants.services import attachments, budgets, forms, milestones, progress
+from grants.services import attachments, forms, milestones, progress
 from grants.services.access import Principal, require_partner_editor
 from grants.services.common import get_or_404
 from grants.services.errors import Invalid
@@ -136,22 +131,3 @@ def save_progress_update(
     return _keeping_no_file_on_failure(
         stored, lambda: progress.advance_update(session, principal, saved, "submit", today=today)
     )
-
-
-def record_expense(
-    session: Session, principal: Principal, project: Project, data: ExpenseCreate, today: dt.date
-) -> Expense:
-    """Record an expense whose amount the project's currency can hold; return it."""
-    lines = {line.id for line in budgets.budget_lines_of(session, project)}
-    if data.budget_line_id not in lines:
-        raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))
-    places = min(get_currency_precision(project.currency), SCALE)
-    if data.amount != data.amount.quantize(Decimal(1).scaleb(-places)):
-        raise Invalid(
-            "amount",
-            str(data.amount),
-            _("Use at most {places} decimal places for {currency}.").format(
-                places=places, currency=project.currency
-            ),
-        )
-    return budgets.record_expense(session, principal, project, data, today=today)

@@ -14,9 +14,8 @@ from grants.http import downloads
 from grants.http.deps import ReadDB, SignedIn, today_of
 from grants.i18n import _
 from grants.services import dashboard, facts, snapshot
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.errors import NotAllowed
-from grants.web import navigation
 from grants.web.listing import Link
 from grants.web.templating import templates
 
@@ -169,7 +168,7 @@ def download(
     session: ReadDB,
 ) -> Response:
     """Download one of the dashboard's lists, whole, as CSV or XLSX."""
-    if not navigation.is_manager(principal):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only grant managers have a dashboard."))
     day = today_of(request)
     if name == "at-risk":

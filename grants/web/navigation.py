@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grants.i18n import _
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 
 
 @dataclass(frozen=True)
@@ -17,14 +17,9 @@ class NavItem:
     current: bool
 
 
-def is_manager(principal: Principal) -> bool:
-    """Return whether the principal works as a grant manager (administrators do too)."""
-    return principal.is_admin or bool(principal.manager_org_ids)
-
-
 def home_of(principal: Principal) -> str:
     """Return where the principal's work starts: the dashboard, the portal or the donor view."""
-    if is_manager(principal):
+    if works_as_manager(principal):
         return "/"
     if principal.partner_org_ids:
         return "/portal"
@@ -35,7 +30,7 @@ def home_of(principal: Principal) -> str:
 
 def _entries(principal: Principal) -> list[tuple[str, str]]:
     entries: list[tuple[str, str]] = []
-    if is_manager(principal):
+    if works_as_manager(principal):
         entries += [
             (_("Dashboard"), "/"),
             (_("Projects"), "/projects"),

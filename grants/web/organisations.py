@@ -12,10 +12,9 @@ from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
 from grants.services import programmes, search
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.errors import NotAllowed
 from grants.services.listing import whole
-from grants.web import navigation
 from grants.web.deps import CsrfProtected
 from grants.web.forms import page
 from grants.web.listing import Listing
@@ -26,7 +25,7 @@ router = APIRouter()
 
 
 def _manager(principal: Principal) -> None:
-    if not navigation.is_manager(principal):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only grant managers and administrators may do this."))
 
 
@@ -58,7 +57,7 @@ def organisation_list(
         rows=found.items,
         listing=listing,
         q=q,
-        may_edit=navigation.is_manager(principal),
+        may_edit=works_as_manager(principal),
     )
 
 

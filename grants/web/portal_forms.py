@@ -17,7 +17,7 @@ from sqlmodel import Session
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _, format_money
 from grants.models import ExpenseCreate, Indicator, IndicatorValueCreate, Project
-from grants.services import attachments, forms, indicators, scope, submissions
+from grants.services import attachments, budgets, forms, indicators, scope, submissions
 from grants.services import portal_views as views
 from grants.services.access import Principal
 from grants.services.errors import DomainError, Invalid
@@ -105,7 +105,7 @@ def record_expense(
     if data is None:
         return _expense_page(request, db, principal, project, form, Refusal(errors))
     try:
-        expense = submissions.record_expense(db, principal, project, data, today_of(request))
+        expense = budgets.record_expense(db, principal, project, data, today=today_of(request))
     except DomainError as error:
         refusal = refused(db, error, set(typed))
         return _expense_page(request, db, principal, project, form, refusal)

@@ -21,9 +21,8 @@ from grants.models import (
     ProjectUpdate,
 )
 from grants.services import programmes, projects, scope, search
-from grants.services.access import Principal, require_manager
+from grants.services.access import Principal, require_manager, works_as_manager
 from grants.services.errors import NotAllowed
-from grants.web import navigation
 from grants.web.deps import CsrfProtected
 from grants.web.record_forms import (
     Field,
@@ -82,7 +81,7 @@ def _project_fields(calls: list[Call] | None = None, objectives: Sequence[Any] =
 
 
 def _manager(principal: Principal) -> None:
-    if not navigation.is_manager(principal):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only grant managers and administrators may add projects."))
 
 

@@ -14,9 +14,8 @@ from grants.http.deps import ReadDB, SignedIn, today_of
 from grants.i18n import _
 from grants.models import ProjectStatus
 from grants.services import project_list as lists
-from grants.services.access import Principal
+from grants.services.access import Principal, works_as_manager
 from grants.services.project_list import ProjectListFilters
-from grants.web import navigation
 from grants.web.listing import Link, Listing, field_errors, query_params
 from grants.web.templating import templates
 
@@ -111,7 +110,7 @@ def project_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
         "values": given,
         "errors": errors,
         **_options(db, principal),
-        "can_create": navigation.is_manager(principal),
+        "can_create": works_as_manager(principal),
         "statuses": [(s.value, _(s.value).replace("_", " ")) for s in ProjectStatus],
         "filtered": bool(listing.params),
         "totals": lists.list_totals(db, principal, filters, today_of(request)),

@@ -20,9 +20,8 @@ from grants.models import (
     ProgrammeUpdate,
 )
 from grants.services import programmes, scope
-from grants.services.access import Principal, manages_programme
+from grants.services.access import Principal, manages_programme, works_as_manager
 from grants.services.errors import NotAllowed
-from grants.web import navigation
 from grants.web.deps import CsrfProtected
 from grants.web.forms import page
 from grants.web.record_forms import (
@@ -40,7 +39,7 @@ router = APIRouter()
 
 
 def _manager(principal: Principal) -> None:
-    if not navigation.is_manager(principal):
+    if not works_as_manager(principal):
         raise NotAllowed(_("Only grant managers and administrators may do this."))
 
 

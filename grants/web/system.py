@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from grants import db
 from grants.http.deps import Public, ReadDB, settings_of
+from grants.services.access import works_as_manager
 from grants.web import dashboard, navigation
 from grants.web.templating import templates
 
@@ -19,7 +20,7 @@ def home(request: Request, principal: Public, session: ReadDB) -> Response:
     """Show the landing page, a manager's dashboard, or send others to their own home."""
     if principal is None:
         return templates().TemplateResponse(request, "home.html")
-    if navigation.is_manager(principal):
+    if works_as_manager(principal):
         return dashboard.page(request, principal, session)
     return RedirectResponse(navigation.home_of(principal), status_code=303)
 

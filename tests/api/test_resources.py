@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from grants.models import AuditEvent
+from grants.models import AuditEvent, Expense
 from grants.services.attachments import MAX_BYTES
 from tests.api.helpers import (
     client,
@@ -183,6 +183,40 @@ def test_partners_record_expenses_only_for_their_own_projects(app: FastAPI, demo
         422,
     )
     assert fields(future) == {"spent_on"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"amount": "75.125"}, "amount", "more than 2 decimal places for EUR"),
+        ({"budget_line_id": 99999999}, "budget_line_id", "not a budget line of this project"),
+    ],
+    ids=["cents", "no such line"],
+)
+def test_an_expense_the_portal_would_refuse_is_refused_with_its_field(
+    app: FastAPI, demo: Demo, changes: dict[str, Any], field: str, message: str
+) -> None:
+    project = project_id(demo.engine, ZARQA)
+    line = (
+        client(app, demo, MANAGER)
+        .get("/api/v1/budget-lines", params={"project_id": project})
+        .json()["items"][0]
+    )
+    expense = {
+        "budget_line_id": line["id"],
+        "spent_on": "2026-06-02",
+        "amount": "75.00",
+        "currency": "EUR",
+        "description": "Printing",
+    } | changes
+    before = count(demo.engine, Expense), count(demo.engine, AuditEvent)
+    refused = problem(
+        client(app, demo, EDITOR_ZARQA).post(f"/api/v1/projects/{project}/expenses", json=expense),
+        422,
+    )
+    assert fields(refused) == {field}
+    assert message in refused["errors"][0]["message"]
+    assert (count(demo.engine, Expense), count(demo.engine, AuditEvent)) == before
 
 
 def test_indicators_and_values(app: FastAPI, demo: Demo) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from grants.exchange import imports, milestone_batch
+from grants.exchange import imports
 from grants.models import AuditEvent, Milestone, MilestoneUpdate, Organisation, Project
 from grants.services import milestones
 from grants.services.access import SYSTEM, Principal
@@ -163,7 +163,7 @@ def test_the_batch_writer_hands_a_change_only_the_service_can_refuse_to_it(demo:
         accepted = session.exec(select(Milestone).where(Milestone.status == "accepted")).first()
         assert accepted is not None
         with pytest.raises(DomainError, match="can no longer change"):
-            milestone_batch.update_milestones(
+            milestones.update_milestones(
                 session, manager, [(accepted, MilestoneUpdate(title="Too late"))]
             )
         session.rollback()

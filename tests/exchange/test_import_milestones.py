@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from grants import db
-from grants.exchange import imports, milestone_batch
+from grants.exchange import imports
 from grants.models import AuditEvent, Milestone, MilestoneCreate, Organisation, Project
 from grants.services import milestones
 from grants.services.access import Principal
@@ -216,7 +216,7 @@ def test_the_batch_writer_adds_nothing_when_one_row_breaks_a_rule(demo: Demo) ->
             (project, MilestoneCreate(title="Too late", due_date=dt.date(2031, 1, 1))),
         ]
         with pytest.raises(Invalid) as refused:
-            milestone_batch.add_milestones(session, manager, new)
+            milestones.add_milestones(session, manager, new)
         assert refused.value.field == "due_date"
         assert not session.new
     assert (count(demo, Milestone), count(demo, AuditEvent)) == before

@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 
 import grants.services
 from grants.audit import MissingActor
-from grants.exchange import milestone_batch
 from grants.models import (
     AuditEvent,
     BudgetLineCreate,
@@ -357,7 +356,7 @@ def _add_milestone(s: Session, actor: Principal) -> str:
 
 def _add_milestones(s: Session, actor: Principal) -> str:
     data = MilestoneCreate(title="Closing event", due_date=dt.date(2026, 11, 30))
-    milestone_batch.add_milestones(s, actor, [(f.project(s), data)])
+    milestones.add_milestones(s, actor, [(f.project(s), data)])
     return "milestone"
 
 
@@ -370,7 +369,7 @@ def _update_milestone(s: Session, actor: Principal) -> str:
 def _update_milestones(s: Session, actor: Principal) -> str:
     milestone = f.milestone_in(s, MilestoneStatus.PLANNED)
     data = MilestoneUpdate(description="More detail")
-    milestone_batch.update_milestones(s, actor, [(milestone, data)])
+    milestones.update_milestones(s, actor, [(milestone, data)])
     return "milestone"
 
 
@@ -586,8 +585,8 @@ SCENARIOS: dict[str, Scenario] = {
     "grants.services.indicators.add_indicator": _add_indicator,
     "grants.services.indicators.report_value": _report_value,
     "grants.services.milestones.add_milestone": _add_milestone,
-    "grants.exchange.milestone_batch.add_milestones": _add_milestones,
-    "grants.exchange.milestone_batch.update_milestones": _update_milestones,
+    "grants.services.milestones.add_milestones": _add_milestones,
+    "grants.services.milestones.update_milestones": _update_milestones,
     "grants.services.milestones.advance_milestone": _advance_milestone,
     "grants.services.milestones.replan_milestone": _replan_milestone_by,
     "grants.services.milestones.update_milestone": _update_milestone,

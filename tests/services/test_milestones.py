@@ -24,7 +24,7 @@ from grants.models import (
 )
 from grants.services import attachments, milestones, projects
 from grants.services.access import SYSTEM
-from grants.services.errors import Conflict, Invalid, InvalidTransition
+from grants.services.errors import Conflict, Invalid
 from tests import factories as f
 from tests.factories import END, REASON, START, TODAY
 
@@ -579,26 +579,3 @@ def test_a_failed_insert_leaves_no_stored_file(
     assert raised.value is failure
     assert len(on_disk_at_insert) == 1  # the file was written before the insert was tried
     assert list(folder.iterdir()) == []
-
-
-def test_a_refused_submission_keeps_none_of_its_evidence(
-    tx_session: Session, data_dir: Path
-) -> None:
-    # Submitted already: the evidence is stored, then the second submission is refused.
-    milestone = f.milestone_in(tx_session, MilestoneStatus.SUBMITTED)
-
-    with pytest.raises(InvalidTransition):
-        milestones.submit_with_evidence(
-            tx_session, SYSTEM, milestone, [("sheet.pdf", PDF), ("photos.pdf", PDF)], today=TODAY
-        )
-    assert _stored(data_dir) == []
-
-
-def test_a_submission_with_evidence_keeps_the_files(tx_session: Session, data_dir: Path) -> None:
-    milestone = f.milestone_in(tx_session, MilestoneStatus.IN_PROGRESS)
-
-    milestones.submit_with_evidence(
-        tx_session, SYSTEM, milestone, [("sheet.pdf", PDF)], today=TODAY
-    )
-    assert milestone.status == MilestoneStatus.SUBMITTED
-    assert len(_stored(data_dir)) == 1

@@ -470,7 +470,7 @@ def test_record_an_expense(demo: Demo, browsers: Browsers) -> None:
     [
         ({"amount": "12,5a"}, "amount", "Enter an amount"),
         ({"amount": "-20"}, "amount", "zero or more"),
-        ({"amount": "10.125"}, "amount", "at most 2 decimal places"),
+        ({"amount": "10.125"}, "amount", "more than 2 decimal places for EUR"),
         ({"spent_on": "2026-06-30"}, "spent_on", "must not be in the future"),
         ({"spent_on": ""}, "spent_on", "Fill in this field"),
         ({"description": " "}, "description", "Fill in this field"),
