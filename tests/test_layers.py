@@ -89,3 +89,24 @@ def test_no_layer_imports_one_above_it(layer: str, forbidden: tuple[str, ...]) -
         if any(_within(imported, above) for above in forbidden)
     ]
     assert not offences, "\n".join(offences)
+
+
+def test_the_commands_share_their_helpers_without_importing_each_other_in_a_circle() -> None:
+    """``grants.cli`` registers the other command modules; they import only ``cli_common``."""
+    for name in ("grants.cli_exchange", "grants.cli_reports", "grants.cli_common"):
+        imported = {found for found, _line in _imports(MODULES[name], name)}
+        assert not any(_within(found, "grants.cli") for found in imported), name
+
+
+def test_nothing_reaches_into_a_service_for_its_private_names() -> None:
+    """A service's ``_private`` helpers stay inside it: others call its public operations."""
+    offences = [
+        f"{MODULES[name].relative_to(ROOT)}:{line} imports {imported}"
+        for name in sorted(MODULES)
+        for imported, line in _imports(MODULES[name], name)
+        if _within(imported, "grants.services")
+        and imported.rpartition(".")[2].startswith("_")
+        and not imported.rpartition(".")[2].startswith("__")
+        and not _within(name, imported.rpartition(".")[0])
+    ]
+    assert not offences, "\n".join(offences)
