@@ -91,11 +91,23 @@ def _add_calls_and_risks(
 def list_totals(
     session: Session, principal: Principal, f: ProjectListFilters, today: dt.date
 ) -> facts.Totals:
-    """Return the totals (``facts.totals``) of every project matching the filters."""
+    """Return the totals (``facts.totals``) of every project matching the filters.
+
+    Paging through the list or sorting it does not change them, so they are computed once
+    per principal and filters, and again only after a write or on a new day.
+    """
     known = snapshot.current(session, today)
-    query = project_query(session, principal, f, today, known)
-    ids = session.exec(query.with_only_columns(col(Project.id)).order_by(None)).all()
-    return facts.totals(known.projects[pid].figures for pid in ids if pid in known.projects)
+    matching = f.model_dump_json(exclude={"limit", "offset", "sort"})
+
+    def compute() -> facts.Totals:
+        query = project_query(session, principal, f, today, known)
+        ids = session.exec(query.with_only_columns(col(Project.id)).order_by(None)).all()
+        return facts.totals(known.projects[pid].figures for pid in ids if pid in known.projects)
+
+    result: facts.Totals = snapshot.remembered(
+        session, known, ("list-totals", principal, matching), compute
+    )
+    return result
 
 
 def filter_choices(session: Session, principal: Principal) -> dict[str, list[Any]]:
