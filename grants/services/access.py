@@ -69,9 +69,22 @@ def works_as_manager(principal: Principal) -> bool:
     return principal.is_admin or bool(principal.manager_org_ids)
 
 
+def require_works_as_manager(principal: Principal, refusal: str | None = None) -> None:
+    """Raise ``NotAllowed`` (with ``refusal``, or a plain default) unless the principal works
+    as a grant manager."""
+    if not works_as_manager(principal):
+        raise NotAllowed(refusal or _("Only grant managers and administrators may do this."))
+
+
 def manages_programme(principal: Principal, programme: Programme) -> bool:
     """Return whether the principal manages ``programme`` (admins manage everything)."""
     return principal.is_admin or programme.managing_organisation_id in principal.manager_org_ids
+
+
+def require_programme_manager(principal: Principal, programme: Programme) -> None:
+    """Raise ``NotAllowed`` unless the principal manages ``programme``."""
+    if not manages_programme(principal, programme):
+        raise NotAllowed(_("Only the programme's grant manager may do this."))
 
 
 def manages_project(session: Session, principal: Principal, project: Project) -> bool:

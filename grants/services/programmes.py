@@ -25,7 +25,13 @@ from grants.models import (
     ProjectPartner,
 )
 from grants.services import scope
-from grants.services.access import Principal, manages_programme, works_as_manager
+from grants.services.access import (
+    Principal,
+    manages_programme,
+    require_programme_manager,
+    require_works_as_manager,
+    works_as_manager,
+)
 from grants.services.common import (
     apply_changes,
     checked_amount,
@@ -49,8 +55,9 @@ def create_organisation(
     session: Session, principal: Principal, data: OrganisationCreate
 ) -> Organisation:
     """Create and return an organisation (admins and grant managers)."""
-    if not works_as_manager(principal):
-        raise NotAllowed(_("Only an administrator or a grant manager may add organisations."))
+    require_works_as_manager(
+        principal, _("Only an administrator or a grant manager may add organisations.")
+    )
     organisation = Organisation.model_validate(data)
     session.add(organisation)
     return organisation
@@ -94,8 +101,7 @@ def add_funder(
     currency: str,
 ) -> ProgrammeFunder:
     """Record ``organisation`` as a donor of ``programme`` and return the contribution."""
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     if organisation.kind not in {
         OrganisationKind.DONOR,
         OrganisationKind.NATIONAL_GOVERNMENT,
@@ -117,8 +123,7 @@ def create_call(
 ) -> Call:
     """Create and return a call of a programme with its objectives (code -> title)."""
     programme = get_or_404(session, Programme, data.programme_id, "Programme")
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     if data.currency != programme.currency:
         raise Invalid("currency", data.currency, _("a call uses its programme's currency"))
     if not objectives:
@@ -144,8 +149,9 @@ def update_organisation(
     expected_version: int | None = None,
 ) -> Organisation:
     """Apply the fields set in ``data`` to ``organisation`` (admins and grant managers)."""
-    if not works_as_manager(principal):
-        raise NotAllowed(_("Only an administrator or a grant manager may edit organisations."))
+    require_works_as_manager(
+        principal, _("Only an administrator or a grant manager may edit organisations.")
+    )
     check_version(organisation, expected_version)
     apply_changes(organisation, OrganisationCreate, data.model_dump(exclude_unset=True))
     session.add(organisation)
@@ -161,8 +167,7 @@ def update_programme(
     expected_version: int | None = None,
 ) -> Programme:
     """Apply the fields set in ``data`` to ``programme`` (its grant manager or an admin)."""
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     check_version(programme, expected_version)
     changes = data.model_dump(exclude_unset=True)
     apply_changes(programme, ProgrammeCreate, changes)
@@ -194,8 +199,7 @@ def update_call(
 ) -> Call:
     """Apply the fields set in ``data`` to ``call`` (the programme's grant manager)."""
     programme = get_or_404(session, Programme, call.programme_id, "Programme")
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     check_version(call, expected_version)
     apply_changes(call, CallCreate, data.model_dump(exclude_unset=True))
     if call.opens_on < programme.start_date or call.closes_on > programme.end_date:

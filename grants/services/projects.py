@@ -31,7 +31,11 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.services.access import Principal, manages_programme, require_manager
+from grants.services.access import (
+    Principal,
+    require_manager,
+    require_programme_manager,
+)
 from grants.services.common import (
     checked_amount,
     checked_currency,
@@ -42,7 +46,7 @@ from grants.services.common import (
     validated,
     writes,
 )
-from grants.services.errors import Invalid, NotAllowed
+from grants.services.errors import Invalid
 from grants.services.rules import (
     check_version,
     require_open,
@@ -58,8 +62,7 @@ def create_project(
     """Create and return a draft project with its lead grantee and objectives."""
     call = get_or_404(session, Call, data.call_id, "Call")
     programme = get_or_404(session, Programme, call.programme_id, "Programme")
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     _check_terms(call, programme, data)
     if lead.kind == OrganisationKind.DONOR:
         # Checked before anything is written, so a refusal leaves no half-made project.

@@ -14,8 +14,7 @@ from grants.http import downloads
 from grants.http.deps import ReadDB, SignedIn, today_of
 from grants.i18n import _
 from grants.services import dashboard, facts, snapshot
-from grants.services.access import Principal, works_as_manager
-from grants.services.errors import NotAllowed
+from grants.services.access import Principal, require_works_as_manager
 from grants.web.listing import Link
 from grants.web.templating import templates
 
@@ -168,8 +167,7 @@ def download(
     session: ReadDB,
 ) -> Response:
     """Download one of the dashboard's lists, whole, as CSV or XLSX."""
-    if not works_as_manager(principal):
-        raise NotAllowed(_("Only grant managers have a dashboard."))
+    require_works_as_manager(principal, _("Only grant managers have a dashboard."))
     day = today_of(request)
     if name == "at-risk":
         flagged = dashboard.projects_at_risk(session, principal, day)

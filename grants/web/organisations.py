@@ -12,8 +12,7 @@ from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
 from grants.services import programmes, search
-from grants.services.access import Principal, works_as_manager
-from grants.services.errors import NotAllowed
+from grants.services.access import require_works_as_manager, works_as_manager
 from grants.services.listing import whole
 from grants.web.deps import CsrfProtected
 from grants.web.forms import page
@@ -22,11 +21,6 @@ from grants.web.record_forms import Form, Posted, current_values, parse, show, s
 from grants.web.setup_fields import organisation_fields
 
 router = APIRouter()
-
-
-def _manager(principal: Principal) -> None:
-    if not works_as_manager(principal):
-        raise NotAllowed(_("Only grant managers and administrators may do this."))
 
 
 def _filters(q: str, offset: int = 0) -> search.OrganisationFilters:
@@ -80,7 +74,7 @@ def organisation_list_download(
 @router.get("/organisations/new", response_class=HTMLResponse)
 def organisation_new_form(request: Request, principal: SignedIn) -> Response:
     """Show the form for a new organisation (managers and administrators)."""
-    _manager(principal)
+    require_works_as_manager(principal)
     return show(
         request, Form(_("New organisation"), organisation_fields(new=True), {}, "/organisations")
     )
@@ -121,7 +115,7 @@ def organisation_edit_form(
     request: Request, organisation_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
     """Show the form that changes an organisation."""
-    _manager(principal)
+    require_works_as_manager(principal)
     return show(
         request, _organisation_form(search.visible_organisation(db, principal, organisation_id))
     )

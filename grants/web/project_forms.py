@@ -21,8 +21,11 @@ from grants.models import (
     ProjectUpdate,
 )
 from grants.services import programmes, projects, scope, search
-from grants.services.access import Principal, require_manager, works_as_manager
-from grants.services.errors import NotAllowed
+from grants.services.access import (
+    Principal,
+    require_manager,
+    require_works_as_manager,
+)
 from grants.web.deps import CsrfProtected
 from grants.web.record_forms import (
     Field,
@@ -80,11 +83,6 @@ def _project_fields(calls: list[Call] | None = None, objectives: Sequence[Any] =
     )
 
 
-def _manager(principal: Principal) -> None:
-    if not works_as_manager(principal):
-        raise NotAllowed(_("Only grant managers and administrators may add projects."))
-
-
 def _new_project_form(db: Session, principal: Principal) -> tuple[Form, dict[int, str]]:
     """Return the new project form and the currency of each call it offers."""
     offered = programmes.calls_with_objectives(db, principal)
@@ -111,7 +109,9 @@ def _new_project_form(db: Session, principal: Principal) -> tuple[Form, dict[int
 @router.get("/projects/new", response_class=HTMLResponse)
 def project_new_form(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     """Show the form for a new draft project."""
-    _manager(principal)
+    require_works_as_manager(
+        principal, _("Only grant managers and administrators may add projects.")
+    )
     return show(request, _new_project_form(db, principal)[0])
 
 

@@ -20,7 +20,10 @@ from grants.models import (
     ProgrammeUpdate,
 )
 from grants.services import programmes, scope
-from grants.services.access import Principal, manages_programme, works_as_manager
+from grants.services.access import (
+    Principal,
+    require_programme_manager,
+)
 from grants.services.errors import NotAllowed
 from grants.web.deps import CsrfProtected
 from grants.web.forms import page
@@ -36,11 +39,6 @@ from grants.web.record_forms import (
 from grants.web.setup_fields import call_fields, programme_fields
 
 router = APIRouter()
-
-
-def _manager(principal: Principal) -> None:
-    if not works_as_manager(principal):
-        raise NotAllowed(_("Only grant managers and administrators may do this."))
 
 
 @router.get("/programmes", response_class=HTMLResponse)
@@ -131,8 +129,7 @@ def programme_edit_form(
 ) -> Response:
     """Show the form that changes a programme."""
     programme = scope.get_visible(db, principal, Programme, programme_id)
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     return show(request, _programme_form(programme))
 
 
@@ -187,8 +184,7 @@ def call_new_form(
 ) -> Response:
     """Show the form for a new call of a programme."""
     programme = scope.get_visible(db, principal, Programme, programme_id)
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     title = _("New call of {code}").format(code=programme.code)
     return show(request, Form(title, call_fields(new=True), {}, "/programmes"))
 
@@ -243,8 +239,7 @@ def call_edit_form(request: Request, call_id: PathId, principal: SignedIn, db: R
     """Show the form that changes a call."""
     call = scope.get_visible(db, principal, Call, call_id)
     programme = scope.get_visible(db, principal, Programme, call.programme_id)
-    if not manages_programme(principal, programme):
-        raise NotAllowed(_("Only the programme's grant manager may do this."))
+    require_programme_manager(principal, programme)
     return show(request, _call_form(call))
 
 
