@@ -17,11 +17,12 @@ from grants.api.deps import ApiPrincipal
 from grants.api.schemas import ReasonIn
 from grants.http.deps import Today, WriteDB
 from grants.i18n import _
+from grants.models.base import MAX_ID
 from grants.services import scope
 from grants.services.access import Principal
 from grants.services.errors import Stale
-from grants.services.listing import MAX_ID, Paging
 from grants.services.listing import Page as RowsPage
+from grants.services.listing import Paging
 from grants.services.workflow import Workflow
 
 T = TypeVar("T")

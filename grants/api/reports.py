@@ -15,6 +15,7 @@ from grants.api.schemas import Input
 from grants.http.deps import ReadDB, Today, engine_of
 from grants.http.downloads import send
 from grants.models import IssuedReportRead, ReportScope
+from grants.models.base import MAX_ID
 from reports import archive
 
 router = APIRouter(responses=READ_ERRORS)
@@ -34,7 +35,7 @@ class IssueIn(Input):
     """Which report to issue."""
 
     scope: ReportScope
-    scope_id: int = Field(ge=1, le=2_147_483_647)
+    scope_id: int = Field(ge=1, le=MAX_ID)
     as_of: dt.date | None = Field(default=None, description="Default today.")
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from grants import db
 from grants.config import Settings, today
 from grants.models import User, UserSession, utcnow
+from grants.models.base import MAX_ID
 from grants.services import sessions
 from grants.services.access import Principal, principal_for
 
@@ -72,7 +73,7 @@ def write_db(request: Request) -> Iterator[Session]:
 
 
 ReadDB = Annotated[Session, Depends(read_db)]
-PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """A row id in a page's path: positive and within a 32-bit column (else 422, never a 500)."""
 WriteDB = Annotated[Session, Depends(write_db, scope="function")]
 

@@ -34,6 +34,8 @@ EMAIL = {"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}
 ORG_ID = {"pattern": r"^[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9_.:/-]+$"}
 
 SCALE = 4
+MAX_ID = 2_147_483_647
+"""The largest row id: ids are 32-bit columns, so a larger one is refused, never looked up."""
 _FACTOR = Decimal(10) ** SCALE
 
 

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col
 
+from grants.models.base import MAX_ID
+
 M = TypeVar("M", bound=SQLModel)
 
-MAX_ID = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """A row id as clients send it: positive and within a 32-bit column."""
 

@@ -30,7 +30,7 @@ import uvicorn
 
 from grants import db
 from grants.app import create_app
-from grants.config import Settings, get_settings
+from grants.config import Settings
 from grants.demo import DEMO_PASSWORD, load_demo
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -76,14 +76,11 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def browser_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Keep evidence files out of the checkout (attachments read GRANTS_DATA_DIR)."""
-    folder = tmp_path_factory.mktemp("browser-data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GRANTS_DATA_DIR", str(folder))
-        get_settings.cache_clear()
-        yield folder
-    get_settings.cache_clear()
+def browser_data_dir(attachment_folder: Path) -> Path:
+    """The session's folder of evidence files (``tests/conftest.py`` points GRANTS_DATA_DIR
+    there for every test), so every copy of the demo finds its files, whichever tests
+    loaded it."""
+    return attachment_folder
 
 
 @pytest.fixture(scope="session")
