@@ -25,6 +25,7 @@ from grants.api.common import (
 from grants.api.deps import ApiPrincipal
 from grants.api.schemas import (
     MilestoneIn,
+    MilestoneOut,
     MilestonePatch,
     PaymentIn,
     ReasonIn,
@@ -33,7 +34,7 @@ from grants.api.schemas import (
     TranchePatch,
 )
 from grants.http.deps import ReadDB, Today, WriteDB
-from grants.models import Milestone, MilestoneRead, Project, Tranche, TrancheRead
+from grants.models import Milestone, Project, Tranche, TrancheRead
 from grants.services import milestones, scope, search, tranches
 from grants.services.access import Principal
 from grants.services.workflow import MILESTONE, TRANCHE
@@ -41,7 +42,7 @@ from grants.services.workflow import MILESTONE, TRANCHE
 router = APIRouter(responses=READ_ERRORS)
 
 
-@router.get("/milestones", response_model=Page[MilestoneRead])
+@router.get("/milestones", response_model=Page[MilestoneOut])
 @cached_read
 def list_milestones(
     request: Request,
@@ -52,22 +53,22 @@ def list_milestones(
 ) -> Response:
     """List milestones of the projects you see: overdue, due in a window, by status..."""
     rows = search.milestones(db, principal, filters, day)
-    return page_of(request, rows, MilestoneRead)
+    return page_of(request, rows, MilestoneOut)
 
 
-@router.get("/milestones/{milestone_id}", response_model=MilestoneRead)
+@router.get("/milestones/{milestone_id}", response_model=MilestoneOut)
 @cached_read
 def get_milestone(
     request: Request, response: Response, milestone_id: Ident, principal: ApiPrincipal, db: ReadDB
 ) -> Response:
     """Return one milestone."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
-    return one(request, response, milestone, MilestoneRead)
+    return one(request, response, milestone, MilestoneOut)
 
 
 @router.post(
     "/projects/{project_id}/milestones",
-    response_model=MilestoneRead,
+    response_model=MilestoneOut,
     status_code=201,
     responses=WRITE_ERRORS,
 )
@@ -82,10 +83,10 @@ def create_milestone(
     """Add a milestone at the end of the project's list (its grant manager)."""
     project = scope.get_visible(db, principal, Project, project_id)
     milestone = milestones.add_milestone(db, principal, project, body)
-    return one(request, response, milestone, MilestoneRead)
+    return one(request, response, milestone, MilestoneOut)
 
 
-@router.patch("/milestones/{milestone_id}", response_model=MilestoneRead, responses=WRITE_ERRORS)
+@router.patch("/milestones/{milestone_id}", response_model=MilestoneOut, responses=WRITE_ERRORS)
 def patch_milestone(
     request: Request,
     response: Response,
@@ -98,13 +99,13 @@ def patch_milestone(
     """Change an open milestone (its grant manager); a due date set here becomes the baseline
     until the milestone is re-planned."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
-    version = matching(milestone, MilestoneRead, if_match)
+    version = matching(milestone, MilestoneOut, if_match)
     milestone = milestones.update_milestone(db, principal, milestone, body, version)
-    return one(request, response, milestone, MilestoneRead)
+    return one(request, response, milestone, MilestoneOut)
 
 
 @router.post(
-    "/milestones/{milestone_id}/replan", response_model=MilestoneRead, responses=WRITE_ERRORS
+    "/milestones/{milestone_id}/replan", response_model=MilestoneOut, responses=WRITE_ERRORS
 )
 def replan_milestone(
     request: Request,
@@ -117,11 +118,11 @@ def replan_milestone(
 ) -> Response:
     """Move an open milestone's due date with a reason, keeping its baseline date."""
     milestone = scope.get_visible(db, principal, Milestone, milestone_id)
-    version = matching(milestone, MilestoneRead, expected)
+    version = matching(milestone, MilestoneOut, expected)
     milestone = milestones.replan_milestone(
         db, principal, milestone, body.due_date, body.reason, expected_version=version
     )
-    return one(request, response, milestone, MilestoneRead)
+    return one(request, response, milestone, MilestoneOut)
 
 
 add_steps(
@@ -129,7 +130,7 @@ add_steps(
     workflow=MILESTONE,
     path="milestones",
     model=Milestone,
-    read=MilestoneRead,
+    read=MilestoneOut,
     take=reason_step(milestones.advance_milestone),
 )
 

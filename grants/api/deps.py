@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Annotated
 
@@ -15,13 +16,15 @@ from starlette.concurrency import run_in_threadpool
 from grants import db
 from grants.api.cache import CachedToken, caches
 from grants.audit import HIGH_WATER_MARK
-from grants.http.deps import engine_of
+from grants.http.deps import engine_of, today_of
 from grants.i18n import _
 from grants.models import utcnow
 from grants.services import tokens
 from grants.services.access import Principal, principal_for
 
 log = logging.getLogger("grants.access")
+answering_day: ContextVar[dt.date | None] = ContextVar("answering_day", default=None)
+"""The application's today for the request being answered, for what answers derive from it."""
 bearer_scheme = HTTPBearer(auto_error=False, description="An API token from `grants token create`.")
 
 
@@ -43,6 +46,7 @@ async def api_principal(
         raise HTTPException(
             401, _("The API token is unknown, revoked or expired."), headers=challenge
         )
+    answering_day.set(today_of(request))
     return known.principal
 
 

@@ -12,9 +12,18 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    computed_field,
+    model_validator,
+)
 from sqlmodel import SQLModel
 
+from grants.api.deps import answering_day
+from grants.config import today
 from grants.models import (
     BudgetLineCreate,
     BudgetLineUpdate,
@@ -26,6 +35,7 @@ from grants.models import (
     IndicatorUpdate,
     IndicatorValueCreate,
     MilestoneCreate,
+    MilestoneRead,
     MilestoneUpdate,
     OrganisationCreate,
     OrganisationUpdate,
@@ -41,6 +51,7 @@ from grants.models import (
     UserCreate,
     UserUpdate,
 )
+from grants.services.facts import milestone_facts
 from grants.services.listing import Id
 
 
@@ -293,3 +304,21 @@ class ProgressUpdateIn(ProgressUpdateBody):
     organisation_id: Id | None = Field(
         default=None, description="Which of your organisations reports, if you have several."
     )
+
+
+class MilestoneOut(MilestoneRead):
+    """A milestone as the API answers it: its workflow ``status``, and whether it is overdue.
+
+    ``status`` is the step the workflow is at (what ``start``, ``submit``, ``accept`` act on);
+    ``overdue`` says what every page shows in its place: the milestone is past its due date
+    and still waits for the partner (planned, in progress or returned), as of the
+    application's today. It is the rule of the ``overdue`` list filter and of every figure.
+    """
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def overdue(self) -> bool:
+        day = answering_day.get() or today()
+        return milestone_facts(
+            self.status, self.due_date, self.submitted_on, self.accepted_on, day
+        ).overdue

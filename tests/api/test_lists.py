@@ -122,6 +122,14 @@ def test_overdue_filters_agree_with_the_derived_facts(app: FastAPI, demo: Demo) 
     milestones = _all(api, "milestones", overdue="true")
     assert {m["id"] for m in milestones} == {mid for mid, _pid in late}
     assert all(dt.date.fromisoformat(m["due_date"]) < TODAY for m in milestones)
+    # Each answer says what every page shows: overdue, beside the workflow status.
+    assert all(m["overdue"] for m in milestones)
+    assert {m["status"] for m in milestones} <= {"planned", "in_progress", "returned"}
+    others = _all(api, "milestones", overdue="false")
+    assert others
+    assert not any(m["overdue"] for m in others)
+    one = api.get(f"/api/v1/milestones/{milestones[0]['id']}")
+    assert one.json()["overdue"] is True
     projects = _all(api, "projects", overdue="true")
     assert {p["id"] for p in projects} == {pid for _mid, pid in late}
     on_time = _all(api, "projects", overdue="false")
