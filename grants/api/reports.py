@@ -44,7 +44,7 @@ def _draft(
     principal: ApiPrincipal,
     session: ReadDB,
     scope: ReportScope,
-    ident: int,
+    ident: Ident,
     as_of: dt.date,
     fmt: str,
 ) -> Response:

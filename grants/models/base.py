@@ -6,11 +6,12 @@ import datetime as dt
 import enum
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 import pycountry
 from babel.numbers import get_currency_precision
-from pydantic import ValidationInfo
+from pydantic import AfterValidator, ValidationInfo
+from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, DateTime, Numeric, TypeDecorator
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
@@ -178,6 +179,26 @@ def amount_in_currency(value: Decimal, info: ValidationInfo) -> Decimal:
     """Check an amount against the ``currency`` field declared (and validated) before it."""
     currency = info.data.get("currency")
     return value if currency is None else check_amount(value, currency)
+
+
+EARLIEST_DAY = dt.date(1990, 1, 1)
+LATEST_DAY = dt.date(2100, 12, 31)
+
+
+def check_day(value: dt.date) -> dt.date:
+    """Refuse a date no programme of this kind can have (``9999-12-31`` would overflow the
+    next period's start): every date typed into the product lies in 1990 to 2100."""
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise PydanticCustomError(
+            "day_out_of_range",
+            "must be between {earliest} and {latest}",
+            {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
+        )
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(check_day)]
+"""A date a person or a file gives: within ``EARLIEST_DAY`` and ``LATEST_DAY``."""
 
 
 def not_before(value: dt.date, info: ValidationInfo, earlier: str) -> dt.date:

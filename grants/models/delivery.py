@@ -9,14 +9,14 @@ from pydantic import field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grants.models.base import RecordRead, Versioned, amount_field, check_currency, enum_type
+from grants.models.base import Day, RecordRead, Versioned, amount_field, check_currency, enum_type
 from grants.models.enums import MilestoneStatus, TrancheStatus
 
 
 class MilestoneBase(SQLModel):
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=10_000)
-    due_date: dt.date
+    due_date: Day
     evidence_required: str = Field(default="", max_length=2000)
     responsible_organisation_id: int | None = Field(default=None, index=True)
 
@@ -56,7 +56,7 @@ class MilestoneCreate(MilestoneBase):
 class MilestoneUpdate(SQLModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
-    due_date: dt.date | None = None
+    due_date: Day | None = None
     evidence_required: str | None = Field(default=None, max_length=2000)
     responsible_organisation_id: int | None = None
 
@@ -64,7 +64,7 @@ class MilestoneUpdate(SQLModel):
 class TrancheBase(SQLModel):
     amount: Decimal = amount_field()
     currency: str = Field(max_length=3)
-    planned_date: dt.date
+    planned_date: Day
 
     @field_validator("currency")
     @classmethod
@@ -142,4 +142,4 @@ class TrancheRead(TrancheBase, RecordRead):
 
 class TrancheUpdate(SQLModel):
     amount: Decimal | None = None
-    planned_date: dt.date | None = None
+    planned_date: Day | None = None

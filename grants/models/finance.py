@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from pydantic import field_validator
@@ -11,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
     LINE_CODE,
+    Day,
     RecordRead,
     Versioned,
     amount_field,
@@ -50,7 +50,7 @@ class BudgetLineCreate(BudgetLineBase):
 
 class ExpenseBase(SQLModel):
     budget_line_id: int
-    spent_on: dt.date
+    spent_on: Day
     amount: Decimal = amount_field()
     currency: str = Field(max_length=3)
     description: str = Field(min_length=1, max_length=500)
@@ -99,7 +99,7 @@ class ExpenseRead(ExpenseBase, RecordRead):
 
 
 class ExpenseUpdate(SQLModel):
-    spent_on: dt.date | None = None
+    spent_on: Day | None = None
     amount: Decimal | None = None
     description: str | None = Field(default=None, min_length=1, max_length=500)
     reference: str | None = Field(default=None, max_length=100)

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from grants.models.base import (
     CODE,
     ORG_ID,
+    Day,
     RecordRead,
     Versioned,
     amount_field,
@@ -65,8 +66,8 @@ class ProgrammeBase(SQLModel):
     description: str = Field(default="", max_length=10_000)
     currency: str = Field(max_length=3)
     budget: Decimal = amount_field()
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     managing_organisation_id: int = Field(foreign_key="organisation.id", index=True)
 
     @field_validator("currency")
@@ -116,8 +117,8 @@ class CallBase(SQLModel):
     programme_id: int = Field(foreign_key="programme.id", index=True)
     code: str = Field(max_length=40, unique=True, schema_extra=CODE)
     title: str = Field(min_length=1, max_length=300)
-    opens_on: dt.date
-    closes_on: dt.date
+    opens_on: Day
+    closes_on: Day
     currency: str = Field(max_length=3)
     max_amount: Decimal = amount_field()
 
@@ -171,8 +172,8 @@ class ProgrammeUpdate(SQLModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
     budget: Decimal | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
 class CallRead(CallBase, RecordRead):
@@ -181,6 +182,6 @@ class CallRead(CallBase, RecordRead):
 
 class CallUpdate(SQLModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    opens_on: dt.date | None = None
-    closes_on: dt.date | None = None
+    opens_on: Day | None = None
+    closes_on: Day | None = None
     max_amount: Decimal | None = None

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
     CODE,
+    Day,
     RecordRead,
     Versioned,
     amount_field,
@@ -32,8 +33,8 @@ class ProjectBase(SQLModel):
     country: str = Field(max_length=2, index=True)
     currency: str = Field(max_length=3)
     awarded_amount: Decimal = amount_field()
-    planned_start: dt.date
-    planned_end: dt.date
+    planned_start: Day
+    planned_end: Day
     manager_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
 
     @field_validator("country")
@@ -91,8 +92,8 @@ class ProjectUpdate(SQLModel):
     city: str | None = Field(default=None, min_length=1, max_length=100)
     country: str | None = Field(default=None, max_length=2)
     awarded_amount: Decimal | None = None
-    planned_start: dt.date | None = None
-    planned_end: dt.date | None = None
+    planned_start: Day | None = None
+    planned_end: Day | None = None
     manager_id: int | None = None
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
     LINE_CODE,
+    Day,
     RecordRead,
     Versioned,
     amount_field,
@@ -45,8 +46,8 @@ class IndicatorCreate(IndicatorBase):
 
 class IndicatorValueBase(SQLModel):
     indicator_id: int
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
     value: Decimal = amount_field()
     note: str = Field(default="", max_length=2000)
 
@@ -77,8 +78,8 @@ class IndicatorValueCreate(IndicatorValueBase):
 
 
 class ProgressUpdateBase(SQLModel):
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
     overall_status: OverallStatus = Field(sa_type=enum_type(OverallStatus, "overall_status"))
     percent_complete: int = Field(ge=0, le=100)
     achievements: str = Field(default="", max_length=20_000)

@@ -22,6 +22,7 @@ from grants.models import (
 from grants.services.access import Principal, manages_project, require_partner_editor
 from grants.services.common import flush, get_or_404, writes
 from grants.services.errors import Conflict, Invalid, TooLarge
+from grants.services.forms import HIDDEN_IN_NAMES
 from grants.services.rules import require_reporting
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -49,6 +50,8 @@ def storage_dir() -> Path:
 
 def check_file(filename: str, content: bytes) -> tuple[str, str]:
     """Return a safe display name and the content type; raise ``Invalid`` if refused."""
+    if HIDDEN_IN_NAMES.search(filename):
+        raise Invalid("file", repr(filename), _("the file name holds control characters"))
     name = PurePath(filename.replace("\\", "/")).name.strip()[:255]
     suffix = PurePath(name).suffix.lower()
     if not name or suffix not in SIGNATURES:

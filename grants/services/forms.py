@@ -21,6 +21,9 @@ MAX_NUMBER = 10**11  # amounts are stored with 15 digits, four of them decimals
 # The control characters XML 1.0 cannot hold (all but tab, line feed and carriage return):
 # PostgreSQL refuses NUL, and a report's workbook cannot hold the others.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+HIDDEN_IN_NAMES = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Characters no file name needs: controls, and the marks that reorder how text is shown
+(a right-to-left override makes ``evil\u202etxt.exe`` read as ``evilexe.txt``)."""
 
 
 def text_problem(text: str, max_length: int) -> str | None:
@@ -73,6 +76,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return _("Fill in this field.")
     if kind == "string_too_long":
         return _("Use at most {n} characters.").format(n=context.get("max_length"))
+    if kind == "day_out_of_range":
+        return _("Enter a date between {earliest} and {latest}.").format(**context)
     if kind.startswith("date"):
         return date_message()
     if kind.startswith("decimal"):

@@ -79,6 +79,12 @@ class ValueView:
     blocked: str | None
 
 
+def _day_after(day: dt.date) -> dt.date:
+    """Return the day after ``day``, where a new period starts (the last day stays the last:
+    a period stored before dates were bounded may end on 9999-12-31)."""
+    return day if day >= dt.date.max else day + dt.timedelta(days=1)
+
+
 def reporting_refusal(project: Project) -> str | None:
     """Return why partners cannot report on ``project`` now, or None when they can."""
     try:
@@ -179,7 +185,7 @@ def update_view(
         .where(col(ProgressUpdate.organisation_id).in_(principal.partner_org_ids))
         .order_by(col(ProgressUpdate.period_end).desc())
     ).first()
-    start = last + dt.timedelta(days=1) if last else project.actual_start or project.planned_start
+    start = _day_after(last) if last else project.actual_start or project.planned_start
     return UpdateView(
         files=evidence_of(session, principal, update) if update else [],
         period=(min(start, today), today),
@@ -225,6 +231,6 @@ def value_view(session: Session, indicator: Indicator) -> ValueView:
     return ValueView(
         project=project,
         reported=reported,
-        next_start=reported[-1].period_end + dt.timedelta(days=1) if reported else start,
+        next_start=_day_after(reported[-1].period_end) if reported else start,
         blocked=reporting_refusal(project),
     )

@@ -12,7 +12,6 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from grants.i18n import _
 from grants.models import (
     Attachment,
     Indicator,
@@ -50,8 +49,6 @@ def _attach_all(
 
     def attach() -> list[Attachment]:
         for filename, content in files:
-            if forms.CONTROL_CHARACTERS.search(filename):
-                raise Invalid("file", repr(filename), _("the file name holds control characters"))
             stored.append(attachments.attach(session, principal, owner, filename, content))
         return stored
 

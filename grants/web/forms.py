@@ -7,6 +7,7 @@ record meanwhile, its current values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from grants.http.deps import current
 from grants.i18n import _
+from grants.models.base import MAX_ID
 from grants.services.errors import DomainError, Invalid, NotAllowed, NotFound, Stale, TooLarge
 from grants.web import flash
 from grants.web.templating import templates
@@ -78,8 +80,15 @@ def refused(
 
 
 def version_of(text: str) -> int | None:
-    """Return the version a form was read at, or None when it did not say."""
-    return int(text) if text.strip().isdigit() else None
+    """Return the version a form was read at, or None when it did not say.
+
+    A version that is not a plain number of a row (``²``, ``-1``, twenty digits) comes from
+    no form of ours: it is answered as 0, which matches no record, so the form is stale.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID else 0
 
 
 def done(request: Request, target: str, message: str) -> Response:

@@ -11,7 +11,7 @@ from grants.http import downloads
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
-from grants.services import programmes, search
+from grants.services import forms, programmes, search
 from grants.services.access import require_works_as_manager, works_as_manager
 from grants.services.listing import whole
 from grants.web.deps import CsrfProtected
@@ -24,9 +24,9 @@ router = APIRouter()
 
 
 def _filters(q: str, offset: int = 0) -> search.OrganisationFilters:
-    return search.OrganisationFilters(
-        q=q.strip()[:100] or None, offset=max(0, min(offset, 10_000_000))
-    )
+    """The search as typed, without the invisible characters no name holds."""
+    words = forms.CONTROL_CHARACTERS.sub("", q).strip()[:100]
+    return search.OrganisationFilters(q=words or None, offset=max(0, min(offset, 10_000_000)))
 
 
 @router.get("/organisations", response_class=HTMLResponse)

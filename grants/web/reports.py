@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from grants import db
-from grants.http.deps import ReadDB, SignedIn, engine_of, today_of
+from grants.http.deps import PathId, ReadDB, SignedIn, engine_of, today_of
 from grants.http.downloads import send
 from grants.models import IssuedReport, ReportScope
 from grants.services import scope
@@ -30,7 +30,7 @@ SCOPES = {
 def draft(
     request: Request,
     collection: Literal["projects", "programmes", "calls"],
-    ident: int,
+    ident: PathId,
     fmt: Fmt,
     principal: SignedIn,
     session: ReadDB,
@@ -43,7 +43,7 @@ def draft(
 
 
 @router.get("/issued-reports/{report_id}.pdf")
-def issued(request: Request, report_id: int, principal: SignedIn, session: ReadDB) -> Response:
+def issued(request: Request, report_id: PathId, principal: SignedIn, session: ReadDB) -> Response:
     """An issued report's frozen PDF: the same bytes on every download."""
     report = scope.get_visible(session, principal, IssuedReport, report_id)
     return send(request, report.pdf, "application/pdf", report.filename)
@@ -53,7 +53,7 @@ def issued(request: Request, report_id: int, principal: SignedIn, session: ReadD
 def issue(
     request: Request,
     collection: Literal["projects", "programmes", "calls"],
-    ident: int,
+    ident: PathId,
     principal: SignedIn,
     session: ReadDB,
     as_of: Annotated[dt.date | None, Form()] = None,

@@ -317,6 +317,7 @@ def test_write_an_update_save_it_as_a_draft_then_submit_it(demo: Demo, browsers:
         ({"period_start": "20/05/2026"}, "period_start", "YYYY-MM-DD"),
         ({"overall_status": ""}, "overall_status", "Fill in this field"),
         ({"period_start": "2026-07-01", "period_end": "2026-07-31"}, "period_start", "future"),
+        ({"period_end": "9999-12-31"}, "period_end", "between 1990-01-01 and 2100-12-31"),
     ],
     ids=[
         "percent too high",
@@ -325,6 +326,7 @@ def test_write_an_update_save_it_as_a_draft_then_submit_it(demo: Demo, browsers:
         "date",
         "status",
         "future",
+        "year 9999",
     ],
 )
 def test_bad_update_input_is_shown_next_to_its_field_and_nothing_is_lost(
