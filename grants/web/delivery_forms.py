@@ -25,6 +25,7 @@ from grants.models import (
 from grants.services import milestones, programmes, scope, tranches
 from grants.services.access import Principal, require_manager
 from grants.web.deps import CsrfProtected
+from grants.web.forms import id_of
 from grants.web.record_forms import Field, Form, Posted, current_values, parse, show, submit
 
 router = APIRouter()
@@ -253,9 +254,8 @@ def tranche_new(
 
     def save(values: dict[str, Any], _version: int | None) -> Tranche:
         data = parse(TrancheCreate, form, {**values, "currency": project.currency})
-        data.gate_milestone_ids = [
-            int(v) for v in values.get("gate_milestone_ids", []) if v.isdigit()
-        ]
+        chosen = [id_of(value) for value in values.get("gate_milestone_ids", [])]
+        data.gate_milestone_ids = [milestone for milestone in chosen if milestone is not None]
         return tranches.add_tranche(db, principal, project, data)
 
     return submit(

@@ -79,6 +79,15 @@ def refused(
     return Refusal(message=sentence(f"{error.field}: {error.reason}"), status=status)
 
 
+def id_of(text: object) -> int | None:
+    """Return the row id a form field names, or None when it names none: a choice offered
+    by a form is a plain number of a row, never ``²``, ``-1`` or twenty digits."""
+    text = str(text).strip()
+    if re.fullmatch(r"[0-9]{1,10}", text) and 1 <= int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 def version_of(text: str) -> int | None:
     """Return the version a form was read at, or None when it did not say.
 

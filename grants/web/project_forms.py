@@ -27,6 +27,7 @@ from grants.services.access import (
     require_works_as_manager,
 )
 from grants.web.deps import CsrfProtected
+from grants.web.forms import id_of
 from grants.web.record_forms import (
     Field,
     Form,
@@ -121,17 +122,18 @@ def project_new(request: Request, principal: SignedIn, db: WriteDB, posted: Post
     form, currencies = _new_project_form(db, principal)
 
     def save(values: dict[str, Any], _version: int | None) -> Project:
-        call_id = str(values.get("call_id", ""))
-        currency = currencies.get(int(call_id), "EUR") if call_id.isdigit() else "EUR"
-        values = {**values, "currency": currency}
+        call = id_of(values.get("call_id", ""))
+        if values.get("call_id") and call is None:
+            raise FormErrors({"call_id": _("Choose one of the options.")})
+        values = {**values, "currency": currencies.get(call or 0, "EUR")}
         data = parse(
             ProjectCreate, form, {k: v for k, v in values.items() if k != "lead_organisation_id"}
         )
         data.objective_codes = list(values.get("objective_codes") or [])
-        lead_id = str(values.get("lead_organisation_id", ""))
-        if not lead_id.isdigit():
+        lead_id = id_of(values.get("lead_organisation_id", ""))
+        if lead_id is None:
             raise FormErrors({"lead_organisation_id": _("Choose the lead grantee.")})
-        lead = search.visible_organisation(db, principal, int(lead_id))
+        lead = search.visible_organisation(db, principal, lead_id)
         return projects.create_project(db, principal, data, lead)
 
     return submit(

@@ -146,3 +146,42 @@ def test_a_period_stored_to_the_last_day_of_the_calendar_breaks_no_form(
     editor = browsers[EDITOR_ZARQA]
     assert editor.get(f"/projects/{project}/updates/new").status_code == 200
     assert editor.get(f"/indicators/{indicator}/values/new").status_code == 200
+
+
+@pytest.mark.parametrize("hostile", ["²", "٣", "99999999999999999999", "-4"])
+def test_a_chosen_id_that_is_no_row_is_a_field_error(
+    browsers: Browsers, demo: Demo, hostile: str
+) -> None:
+    manager = browsers[MANAGER]
+    project = project_id(demo.engine, "ZRQ-WOMEN")
+    before = audit_count(demo.engine)
+    fields = {
+        "reference": "HOSTILE-1",
+        "title": "Hostile",
+        "city": "Irbid",
+        "country": "JO",
+        "awarded_amount": "1000",
+        "planned_start": "2026-09-01",
+        "planned_end": "2027-06-30",
+        "objective_codes": "A",
+    }
+    for chosen in (
+        {"call_id": hostile, "lead_organisation_id": "1"},
+        {"lead_organisation_id": hostile},
+    ):
+        token = csrf_of(manager.get("/projects/new").text)
+        response = manager.post("/projects/new", {**fields, **chosen, "csrf_token": token})
+        assert response.status_code == 422, (chosen, response.status_code)
+    token = csrf_of(manager.get(f"/projects/{project}/tranches/new").text)
+    response = manager.post(
+        f"/projects/{project}/tranches/new",
+        {
+            "amount": "10",
+            "planned_date": "2026-09-01",
+            "gate_milestone_ids": hostile,
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code in {303, 409, 422}, response.status_code
+    if response.status_code != 303:
+        assert audit_count(demo.engine) == before
