@@ -14,6 +14,8 @@ from grants.models import (
     BudgetLineCreate,
     Call,
     CallCreate,
+    Expense,
+    ExpenseCreate,
     Milestone,
     MilestoneCreate,
     MilestoneStatus,
@@ -245,6 +247,33 @@ def budget_line(session: Session, project_: Project, **overrides: Any) -> Budget
     }
     return budgets.add_budget_line(
         session, SYSTEM, project_, BudgetLineCreate(**{**fields, **overrides})
+    )
+
+
+def expense(
+    session: Session,
+    project_: Project,
+    line: BudgetLine,
+    amount: Decimal | str,
+    spent_on: dt.date,
+    *,
+    today: dt.date | None = None,
+    description: str = "Expense",
+) -> Expense:
+    """Record an expense of the project's lead grantee on ``line``, through the service."""
+    return budgets.record_expense(
+        session,
+        SYSTEM,
+        project_,
+        ExpenseCreate(
+            budget_line_id=line.id,
+            spent_on=spent_on,
+            amount=Decimal(amount),
+            currency=project_.currency,
+            description=description,
+        ),
+        today=today or spent_on,
+        organisation_id=lead_of(session, project_).id,
     )
 
 

@@ -30,7 +30,6 @@ from grants import db
 from grants.i18n import format_money
 from grants.models import (
     BudgetLineCreate,
-    ExpenseCreate,
     OverallStatus,
     Programme,
 )
@@ -388,19 +387,13 @@ def _random_project(session: Any, programme: Programme, rng: random.Random, n: i
     )
     since = min(100, (TODAY - (project.actual_start or TODAY)).days)
     for _ in range(rng.randint(0, 4)):
-        budgets.record_expense(
+        factories.expense(
             session,
-            SYSTEM,
             project,
-            ExpenseCreate(
-                budget_line_id=line.id,
-                spent_on=TODAY - dt.timedelta(days=rng.randint(0, since)),
-                amount=Decimal(rng.randrange(100, 20_000)),
-                currency="EUR",
-                description="Expense",
-            ),
+            line,
+            Decimal(rng.randrange(100, 20_000)),
+            TODAY - dt.timedelta(days=rng.randint(0, since)),
             today=TODAY,
-            organisation_id=factories.lead_of(session, project).id,
         )
     begun = max(project.actual_start or TODAY, project.planned_start)
     if begun <= TODAY and rng.random() < 0.5:

@@ -14,7 +14,6 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from grants.models import (
-    ExpenseCreate,
     IndicatorCreate,
     IndicatorValueCreate,
     ProjectCreate,
@@ -33,20 +32,7 @@ ARABIC_TITLE = "مدينة الاستقبال: حقوق المهاجرين"
 
 
 def _expense(session: Session, project: Any, line: Any, amount: str, day: dt.date) -> None:
-    budgets.record_expense(
-        session,
-        SYSTEM,
-        project,
-        ExpenseCreate(
-            budget_line_id=line.id,
-            spent_on=day,
-            amount=Decimal(amount),
-            currency="EUR",
-            description="Expense",
-        ),
-        today=day,
-        organisation_id=factories.lead_of(session, project).id,
-    )
+    factories.expense(session, project, line, amount, day)
 
 
 def _in_call(session: Session, call_id: int, **overrides: Any) -> Any:

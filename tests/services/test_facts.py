@@ -16,7 +16,6 @@ from sqlalchemy import Engine, event, true
 from sqlmodel import Session, select
 
 from grants.models import (
-    ExpenseCreate,
     Milestone,
     MilestoneStatus,
     OverallStatus,
@@ -203,19 +202,8 @@ def test_releasable_tranches_across_projects_soonest_first(tx_session: Session) 
 
 def _expense(session: Session, project: Project, amount: str, on: dt.date = MAY_1) -> None:
     line = budgets.budget_lines_of(session, project)[0]
-    budgets.record_expense(
-        session,
-        SYSTEM,
-        project,
-        ExpenseCreate(
-            budget_line_id=line.id,
-            spent_on=on,
-            amount=Decimal(amount),
-            currency="EUR",
-            description="Interpreters for the workshop",
-        ),
-        today=TODAY,
-        organisation_id=f.lead_of(session, project).id,
+    f.expense(
+        session, project, line, amount, on, today=TODAY, description="Interpreters for the workshop"
     )
 
 
