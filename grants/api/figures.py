@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -16,6 +16,7 @@ from grants.models import Project, ProjectStatus
 from grants.services import facts, scope
 from grants.services.listing import Id
 
+R = TypeVar("R", bound=BaseModel)
 router = APIRouter(responses=READ_ERRORS)
 
 
@@ -93,41 +94,20 @@ class ProjectFiguresRead(BaseModel):
     risks: list[str]
 
 
-def _money(money: facts.Money) -> MoneyRead:
-    return MoneyRead(
-        currency=money.currency,
-        awarded=money.awarded,
-        co_financed=money.co_financed,
-        disbursed=money.disbursed,
-        spent=money.spent,
-        remaining=money.remaining,
-        budgeted=money.budgeted,
-        releasable=money.releasable,
-        pct_disbursed=money.pct_disbursed,
-        pct_spent=money.pct_spent,
-    )
+def _read(model: type[R], found: object, **others: Any) -> R:
+    """Return ``model`` filled from the figures' attributes of the same names, and ``others``."""
+    named = {name: getattr(found, name) for name in model.model_fields if hasattr(found, name)}
+    return model.model_validate(named | others)
 
 
 def totals_read(totals: facts.Totals, as_of: dt.date) -> TotalsRead:
     """Return ``totals`` as the API writes them."""
-    return TotalsRead(
+    return _read(
+        TotalsRead,
+        totals,
         as_of=as_of,
-        counts=totals.counts,
-        projects=totals.projects,
         drafts_not_counted=totals.drafts,
-        by_status=totals.by_status,
-        countries=totals.countries,
-        cities=totals.cities,
-        money=[_money(money) for money in totals.money.values()],
-        milestones=totals.milestones,
-        milestones_accepted=totals.milestones_accepted,
-        milestones_due=totals.milestones_due,
-        milestones_overdue=totals.milestones_overdue,
-        milestones_due_soon=totals.milestones_due_soon,
-        milestones_completed_late=totals.milestones_completed_late,
-        completion_rate=totals.completion_rate,
-        on_time_rate=totals.on_time_rate,
-        tranches_releasable=totals.tranches_releasable,
+        money=[_read(MoneyRead, money) for money in totals.money.values()],
         projects_at_risk=totals.at_risk,
     )
 
@@ -160,26 +140,4 @@ def get_project_figures(
     scope.get_visible(db, principal, Project, project_id)
     on = as_of or day
     found = facts.project_figures(db, on, [project_id])[project_id]
-    return ProjectFiguresRead(
-        project_id=found.project_id,
-        reference=found.reference,
-        as_of=on,
-        status=found.status,
-        counted=found.counted,
-        currency=found.currency,
-        contract_award=found.contract_award,
-        awarded=found.awarded,
-        co_financed=found.co_financed,
-        disbursed=found.disbursed,
-        spent=found.spent,
-        remaining=found.remaining,
-        milestones=found.milestones,
-        milestones_accepted=found.milestones_accepted,
-        milestones_due=found.milestones_due,
-        milestones_overdue=found.milestones_overdue,
-        milestones_due_soon=found.milestones_due_soon,
-        milestones_completed_late=found.milestones_completed_late,
-        tranches_releasable=found.tranches_releasable,
-        pct_time_elapsed=found.pct_time_elapsed,
-        risks=list(found.reasons),
-    )
+    return _read(ProjectFiguresRead, found, as_of=on, risks=list(found.reasons))

@@ -193,3 +193,25 @@ def test_money_is_a_decimal_string_with_its_currency(app: FastAPI, demo: Demo) -
     assert item["currency"] == "EUR"
     dt.date.fromisoformat(item["planned_start"])
     dt.datetime.fromisoformat(item["created_at"])
+
+
+def test_a_projects_figures_are_the_figures_of_every_total(app: FastAPI, demo: Demo) -> None:
+    project = project_id(demo.engine, "ZRQ-WOMEN")
+    with Session(demo.engine) as session:
+        want = facts.project_figures(session, TODAY, [project])[project]
+        earlier = facts.project_figures(session, dt.date(2026, 3, 1), [project])[project]
+    api = client(app, demo, MANAGER)
+    got = api.get(f"/api/v1/projects/{project}/figures").json()
+    assert got["reference"] == "ZRQ-WOMEN"
+    assert got["as_of"] == TODAY.isoformat()
+    assert Decimal(got["awarded"]) == want.awarded
+    assert Decimal(got["disbursed"]) == want.disbursed
+    assert Decimal(got["spent"]) == want.spent
+    assert Decimal(got["remaining"]) == want.remaining
+    assert got["milestones_overdue"] == want.milestones_overdue
+    assert got["counted"] is True
+    assert got["risks"] == list(want.reasons)
+    past = api.get(f"/api/v1/projects/{project}/figures", params={"as_of": "2026-03-01"}).json()
+    assert Decimal(past["spent"]) == earlier.spent
+    assert past["milestones_accepted"] == earlier.milestones_accepted
+    problem(client(app, demo, EDITOR_ZARQA).get("/api/v1/projects/999999/figures"), 404)
