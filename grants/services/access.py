@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, select
@@ -108,16 +109,20 @@ def managed_programme_condition(principal: Principal) -> ColumnElement[bool]:
     return col(Programme.managing_organisation_id).in_(principal.manager_org_ids)
 
 
-def managed_project_condition(principal: Principal) -> ColumnElement[bool]:
-    """Return the condition on Project rows that ``manages_project`` holds for."""
-    if principal.is_admin:
-        return true()
-    calls = (
+def managed_calls_select(principal: Principal) -> Any:
+    """Return the select of the ids of the calls in the programmes the principal manages."""
+    return (
         select(Call.id)
         .join(Programme, col(Programme.id) == col(Call.programme_id))
         .where(managed_programme_condition(principal))
     )
-    return col(Project.call_id).in_(calls)
+
+
+def managed_project_condition(principal: Principal) -> ColumnElement[bool]:
+    """Return the condition on Project rows that ``manages_project`` holds for."""
+    if principal.is_admin:
+        return true()
+    return col(Project.call_id).in_(managed_calls_select(principal))
 
 
 def managed_project_ids(session: Session, principal: Principal, ids: Iterable[int]) -> set[int]:

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from grants.models import Call, Programme
-from grants.services import facts, snapshot, worklist
+from grants.services import access, facts, snapshot, worklist
 from grants.services.access import (
     Principal,
-    managed_programme_condition,
     managed_project_condition,
 )
 
@@ -60,12 +58,8 @@ def managed_calls(session: Session, principal: Principal) -> set[int] | None:
     """Return the calls of the programmes the principal manages (None: every call)."""
     if principal.is_admin:
         return None
-    query = (
-        select(Call.id)
-        .join(Programme, col(Programme.id) == col(Call.programme_id))
-        .where(managed_programme_condition(principal))
-    )
-    return {int(call_id) for call_id in session.exec(query).all() if call_id is not None}
+    found = session.exec(access.managed_calls_select(principal)).all()
+    return {int(call_id) for call_id in found if call_id is not None}
 
 
 def managed_facts(
