@@ -24,7 +24,6 @@ import datetime as dt
 import enum
 import io
 import itertools
-import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,6 +38,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
+
+from grants.i18n import missing
 
 TableFormat = Literal["csv", "xlsx"]
 CSV_TEXT_MARK = "'"
@@ -74,15 +75,9 @@ def is_formula_like(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
-def _missing(value: Any) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return True
-    return type(value).__name__ in {"NaTType", "NAType"}  # pandas' missing values
-
-
 def cell_value(value: Any) -> Any:
     """Return ``value`` as a number, date, datetime (naive UTC), boolean, text or ``None``."""
-    if _missing(value):
+    if missing(value):
         return None
     if isinstance(value, enum.Enum):
         value = value.value
