@@ -64,6 +64,11 @@ def format_money(amount: Any, currency: str | None) -> str:
     return format_currency(Decimal(str(amount)), currency, locale=locale())
 
 
+def format_place(city: str, country: str) -> str:
+    """Return where a project is, as its pages, lists and reports write it: ``Sfax (TN)``."""
+    return f"{city} ({country})"
+
+
 def format_percent(value: Any) -> str:
     """Return a share already in percent (``45.3``) written as ``45.3 %``."""
     if missing(value):

@@ -26,6 +26,7 @@ def environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["app_version"] = __version__
+    env.globals["place"] = i18n.format_place
     env.filters.update(
         money=i18n.format_money, percent=i18n.format_percent, number=i18n.format_number
     )

@@ -40,7 +40,11 @@ def placed(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with a ``place`` column, "City (CC)", for tables short of width."""
     if frame.empty:
         return frame.assign(place=pd.Series(dtype=object))
-    return frame.assign(place=frame["city"].astype(str) + " (" + frame["country"] + ")")
+    places = [
+        i18n.format_place(str(c), str(k))
+        for c, k in zip(frame["city"], frame["country"], strict=True)
+    ]
+    return frame.assign(place=places)
 
 
 def annex_rows(annex: pd.DataFrame) -> list[dict[str, Any]]:

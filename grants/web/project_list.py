@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from grants.http import downloads
 from grants.http.deps import ReadDB, SignedIn, today_of
-from grants.i18n import _
+from grants.i18n import _, format_place
 from grants.models import ProjectStatus
 from grants.services import project_list as lists
 from grants.services.access import Principal, works_as_manager
@@ -24,8 +24,7 @@ FILTERS = {"q", "status", "country", "call_id", "at_risk", "sort"}
 SORTABLE = {
     "link": "reference",
     "title": "title",
-    "city": "city",
-    "country": "country",
+    "place": "country",
     "status": "status",
     "awarded": "awarded_amount",
     "planned_end": "planned_end",
@@ -68,13 +67,12 @@ def _columns() -> list[tuple[str, str, str]]:
     return [
         ("link", _("Reference"), "link"),
         ("title", _("Title"), "free"),
-        ("city", _("City"), "text"),
-        ("country", _("Country"), "text"),
+        ("place", _("Place"), "text"),
         ("call_code", _("Call"), "text"),
         ("status", _("Status"), "status"),
         ("awarded", _("Awarded"), "money"),
         ("spent", _("Spent"), "money"),
-        ("milestones_overdue", _("Milestones overdue"), "int"),
+        ("milestones_overdue", _("Overdue"), "int"),
         ("planned_end", _("Ends"), "date"),
     ]
 
@@ -94,6 +92,7 @@ def project_list(request: Request, principal: SignedIn, db: ReadDB) -> Response:
     found = lists.project_list(db, principal, filters, today_of(request))
     for row in found.items:
         row["link"] = Link(row["reference"], f"/projects/{row['id']}")
+        row["place"] = format_place(row["city"], row["country"])
     listing = Listing(
         path="/projects",
         params={k: v for k, v in given.items() if k not in errors and k != "sort"},

@@ -280,3 +280,17 @@ def test_a_milestone_past_its_due_date_reads_overdue_wherever_its_status_is_show
     page = lxml.html.fromstring(browsers[MANAGER].get(f"/projects/{project.id}").text)
     row = next(tr for tr in page.xpath("//tr") if milestone.title in tr.text_content())
     assert [badge.text_content().strip() for badge in row.xpath(".//span[@class]")] == ["overdue"]
+
+
+def test_the_project_list_writes_each_place_as_every_page_does(browsers: Browsers) -> None:
+    page = lxml.html.fromstring(browsers[MANAGER].get("/projects", params={"sort": "country"}).text)
+    headers = [th.text_content().strip(" ▲▼") for th in page.xpath("//table//th")]
+    assert "Place" in headers
+    assert "City" not in headers
+    places = [
+        row.xpath("./td")[headers.index("Place")].text_content().strip()
+        for row in page.xpath("//table/tbody/tr")
+    ]
+    assert "Zarqa (JO)" in places
+    countries = [place.rsplit("(", 1)[1].rstrip(")") for place in places]
+    assert countries == sorted(countries)
