@@ -26,7 +26,21 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Path("./var")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
-    db_pool_size: int = Field(default=5, ge=1)
+    concurrent_requests: int = Field(
+        default=16, ge=1, le=1000, description="Reads one process works on at once."
+    )
+    concurrent_writes: int = Field(
+        default=4, ge=1, le=1000, description="Writes one process works on at once."
+    )
+    queue_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long a request waits for its turn or a database connection (503).",
+    )
+    db_pool_size: int | None = Field(
+        default=None, ge=1, description="Database connections kept per process."
+    )
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65_536, ge=1024)
     default_locale: str = "en"
@@ -71,6 +85,11 @@ class Settings(BaseSettings):
     def docs_enabled(self) -> bool:
         """Whether the interactive API docs are served."""
         return self.api_docs if self.api_docs is not None else self.environment != "production"
+
+    @property
+    def pool_size(self) -> int:
+        """Connections kept per process: one for every request at work, unless set."""
+        return self.db_pool_size or self.concurrent_requests + self.concurrent_writes
 
     def check_production(self) -> None:
         """Raise ``RuntimeError`` when production runs with a default or weak secret key."""

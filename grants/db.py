@@ -22,6 +22,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "grants_write"
 # The transaction-level advisory lock every PostgreSQL write session takes first ("grants").
 WRITERS_LOCK = 0x6772616E7473
+# Connections a process may open beyond its pool, for what runs outside the admitted
+# requests (the health check, the CLI in the same process) while every admitted one holds one.
+POOL_OVERFLOW = 4
 # How many values one ``IN (...)`` carries: well below every supported database's limit.
 CHUNK = 1000
 
@@ -43,10 +46,19 @@ def make_engine(url: str | None = None, settings: Settings | None = None) -> Eng
     return _postgresql_engine(url, settings)
 
 
+def _pool(settings: Settings) -> dict[str, Any]:
+    """The pool's sizes: a request admitted (see ``grants.http.admission``) never waits for
+    a connection, because the pool holds one for each; a wait past the queue timeout raises
+    ``sqlalchemy.exc.TimeoutError``, which is answered 503."""
+    return {
+        "pool_size": settings.pool_size,
+        "max_overflow": POOL_OVERFLOW,
+        "pool_timeout": settings.queue_timeout_seconds,
+    }
+
+
 def _postgresql_engine(url: str, settings: Settings) -> Engine:
-    engine = create_engine(
-        url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=10
-    )
+    engine = create_engine(url, pool_pre_ping=True, **_pool(settings))
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
@@ -89,7 +101,8 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    pool = _pool(settings) if database and database != ":memory:" else {}
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
     busy_timeout = settings.sqlite_busy_timeout_ms
 
     @event.listens_for(engine, "connect")

@@ -38,7 +38,7 @@ async def api_principal(
         raise HTTPException(
             401, _("Send an API token as 'Authorization: Bearer <token>'."), headers=challenge
         )
-    known = await _known_token(request, credentials.credentials)
+    known = await run_in_threadpool(_known_token, request, credentials.credentials)
     if known is None:
         log.info(
             "denied", extra={"event": "denied", "reason": "bad_token", "path": request.url.path}
@@ -50,11 +50,11 @@ async def api_principal(
     return known.principal
 
 
-async def _known_token(request: Request, raw: str) -> CachedToken | None:
+def _known_token(request: Request, raw: str) -> CachedToken | None:
     """Return what a valid token stands for, from the cache while nothing has changed.
 
-    The high-water mark is one indexed read, made on the event loop; a token not in the
-    cache is checked, and its use recorded, in a worker thread.
+    It runs in a worker thread, as all database work does: the high-water mark is one
+    indexed read; a token not in the cache is checked, and its use recorded, here too.
     """
     now = utcnow()
     token_cache, _bodies = caches(request)
@@ -64,11 +64,11 @@ async def _known_token(request: Request, raw: str) -> CachedToken | None:
     request.state.high_water_mark = mark
     known: CachedToken | None = token_cache.get(key, mark)
     if known is None or (known.expires_at is not None and now >= known.expires_at):
-        known = await run_in_threadpool(_check, engine, raw, now)
+        known = _check(engine, raw, now)
         if known is None:
             return None
     if known.last_used_at is None or now - known.last_used_at >= tokens.USE_RESOLUTION:
-        await run_in_threadpool(_record_use, engine, known.token_id, now)
+        _record_use(engine, known.token_id, now)
         known = replace(known, last_used_at=now)
     token_cache.put(key, mark, known)
     return known

@@ -8,6 +8,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from grants.http.deps import current
 
@@ -44,7 +45,7 @@ def login_csrf_token(request: Request) -> str:
 
 async def csrf_protect(request: Request) -> None:
     """Refuse a form POST from another origin or without this session's CSRF token."""
-    found = current(request)
+    found = await run_in_threadpool(current, request)
     expected = found[1].csrf_token if found else request.cookies.get(LOGIN_CSRF_COOKIE)
     form = await request.form()
     given = form.get("csrf_token")

@@ -9,8 +9,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from grants.http.admission import busy_headers, busy_message
 from grants.http.deps import SignInRequired
 from grants.i18n import _
 from grants.services.errors import (
@@ -49,7 +52,10 @@ TITLES = {
     428: "Precondition required",
     429: "Too many attempts",
     500: "Something went wrong",
+    503: "Service unavailable",
 }
+# What SQLite says when a writer waited the whole busy timeout for the write lock.
+SQLITE_BUSY = ("database is locked", "database table is locked")
 
 
 def is_api(request: Request) -> bool:
@@ -97,6 +103,14 @@ def _details(error: DomainError) -> dict[str, Any]:
     if isinstance(error, InvalidTransition):
         return {"allowed": list(error.allowed)}
     return {}
+
+
+def _busy(request: Request, reason: str) -> Response:
+    """503 with ``Retry-After``: the request waited its whole time for the database."""
+    log.warning("busy", extra={"event": "busy", "path": request.url.path, "reason": reason})
+    response = render(request, 503, busy_message())
+    response.headers.update(busy_headers())
+    return response
 
 
 def install(app: FastAPI) -> None:
@@ -150,6 +164,16 @@ def install(app: FastAPI) -> None:
         return render(
             request, 422, f"{first['field']}: {first['message']}", errors=errors[:MAX_ERRORS]
         )
+
+    @app.exception_handler(PoolTimeout)
+    async def no_connection(request: Request, error: PoolTimeout) -> Response:
+        return _busy(request, "pool_timeout")
+
+    @app.exception_handler(OperationalError)
+    async def database_error(request: Request, error: OperationalError) -> Response:
+        if any(text in str(error.orig) for text in SQLITE_BUSY):
+            return _busy(request, "database_locked")
+        return await server_error(request, error)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from grants.exchange import exports, giving360, iati, imports, uploads, workbook
 from grants.exchange.layout import IMPORT_SHEETS
@@ -118,7 +119,7 @@ async def import_upload(
         raise TooLarge(
             "file", upload.filename, _("larger than {mb} MB").format(mb=settings.import_max_mb)
         )
-    digest = uploads.keep(settings.data_dir, upload.filename, content)
+    digest = await run_in_threadpool(uploads.keep, settings.data_dir, upload.filename, content)
     return RedirectResponse(f"/exchange/import/{digest}", status_code=303)
 
 
