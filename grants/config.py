@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     concurrent_requests: int = Field(
-        default=16, ge=1, le=1000, description="Reads one process works on at once."
+        default=12, ge=1, le=1000, description="Reads one process works on at once."
     )
     concurrent_writes: int = Field(
         default=4, ge=1, le=1000, description="Writes one process works on at once."

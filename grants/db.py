@@ -25,6 +25,8 @@ WRITERS_LOCK = 0x6772616E7473
 # Connections a process may open beyond its pool, for what runs outside the admitted
 # requests (the health check, the CLI in the same process) while every admitted one holds one.
 POOL_OVERFLOW = 4
+# Connections (and as many again at a peak) for single-statement reads of the change marker.
+MARK_POOL = 2
 # How many values one ``IN (...)`` carries: well below every supported database's limit.
 CHUNK = 1000
 
@@ -81,7 +83,11 @@ def autocommit_engine(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     return create_engine(
-        engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=2
+        engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+        pool_size=MARK_POOL,
+        max_overflow=MARK_POOL,
     )
 
 

@@ -17,21 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from grants import db
 from grants.app import create_app
 from grants.config import Settings
 from grants.demo import DEMO_PASSWORD, load_demo
+from tests.helpers import serving
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -110,13 +107,6 @@ def _settings(data_dir: Path) -> Settings:
     )
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @pytest.fixture(scope="module")
 def live_server(
     demo_file: Path, browser_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
@@ -127,23 +117,10 @@ def live_server(
     settings = _settings(browser_data_dir)
     engine = db.make_engine(f"sqlite:///{path}", settings)
     app = create_app(settings, engine)
-    sock = _free_socket()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    host, port = sock.getsockname()
     try:
-        yield Server(f"http://{host}:{port}", f"sqlite:///{path}")
+        with serving(app) as url:
+            yield Server(url, f"sqlite:///{path}")
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         engine.dispose()
 
 
