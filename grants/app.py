@@ -12,6 +12,7 @@ from grants.api import figures as api_figures
 from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
+from grants.http.limits import BodyLimits, RouteLimits
 from grants.paths import STATIC_DIR
 from grants.web import (
     auth,
@@ -50,6 +51,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or db.make_engine(settings.database_url, settings)
     logs.configure()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Added first, so innermost of the three: its 413s get the security headers, and none of
+    # the middleware outside it reads a body.
+    app.add_middleware(BodyLimits, limits=RouteLimits.of(settings), render=errors.render)
     app.add_middleware(FlashCleanup)
     app.add_middleware(SecurityHeaders)
     errors.install(app)
