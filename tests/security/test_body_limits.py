@@ -224,6 +224,14 @@ def test_the_import_upload_follows_its_setting(demo: Demo, settings: Settings, s
     assert temporary_files(spool) == []
 
 
+def test_the_portal_states_the_quota_of_a_form(app: FastAPI, demo: Demo) -> None:
+    page = signed_in(app, EDITOR_ZARQA).get(
+        f"/projects/{project_id(demo.engine, ZARQA)}/updates/new"
+    )
+    assert page.status_code == 200
+    assert f"at most 10 MB each and {MAX_BYTES_PER_FORM // MIB} MB together" in page.text
+
+
 # The limits fit what the application takes.
 
 
