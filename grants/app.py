@@ -13,6 +13,7 @@ from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.http.admission import Admission
+from grants.http.limits import BodyLimits, RouteLimits
 from grants.paths import STATIC_DIR
 from grants.web import (
     auth,
@@ -51,12 +52,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or db.make_engine(settings.database_url, settings)
     logs.configure()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Innermost first: a request waits for its turn only once its size is known to be
+    # acceptable; 413s and 503s both get the security headers, and no middleware outside
+    # these reads a body.
     app.add_middleware(
         Admission,
         reads=settings.concurrent_requests,
         writes=settings.concurrent_writes,
         wait=settings.queue_timeout_seconds,
     )
+    app.add_middleware(BodyLimits, limits=RouteLimits.of(settings), render=errors.render)
     app.add_middleware(FlashCleanup)
     app.add_middleware(SecurityHeaders)
     errors.install(app)

@@ -26,6 +26,9 @@ from grants.services.forms import HIDDEN_IN_NAMES
 from grants.services.rules import require_reporting
 
 MAX_BYTES = 10 * 1024 * 1024
+"""The largest evidence file."""
+MAX_BYTES_PER_FORM = 5 * MAX_BYTES
+"""The largest total of the evidence files one portal form sends (a partner may choose several)."""
 ZIP = b"PK\x03\x04"
 SETTLED = frozenset({MilestoneStatus.ACCEPTED, MilestoneStatus.CANCELLED, ReviewStatus.APPROVED})
 SIGNATURES: dict[str, tuple[str, bytes | None]] = {

@@ -34,6 +34,7 @@ class Upload:
     """The limits an evidence file must keep."""
 
     max_mb: int = attachments.MAX_BYTES // (1024 * 1024)
+    total_mb: int = attachments.MAX_BYTES_PER_FORM // (1024 * 1024)
     types: str = ", ".join(sorted(attachments.SIGNATURES))
     accept: str = ",".join(sorted(attachments.SIGNATURES))
 
