@@ -96,7 +96,7 @@ class Connection:
         if "content-length" in headers:
             return await self._reader.readexactly(int(headers["content-length"]))
         if headers.get("transfer-encoding", "").lower() == "chunked":
-            parts = []
+            parts: list[bytes] = []
             while True:
                 size = int((await self._reader.readuntil(b"\r\n"))[:-2].split(b";")[0], 16)
                 chunk = await self._reader.readexactly(size + 2)

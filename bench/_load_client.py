@@ -100,11 +100,14 @@ class Client:
         try:
             answer = await self.connection.request(method, path, sent, body)
         except TimeoutError:
-            return self._broken(label, "timeout", path)
+            self._broken(label, "timeout", path)
+            return None
         except ConnectionRefusedError:
-            return self._broken(label, "refused", path)
+            self._broken(label, "refused", path)
+            return None
         except (ConnectionError, asyncio.IncompleteReadError, EOFError) as error:
-            return self._broken(label, "reset", f"{path}: {type(error).__name__}")
+            self._broken(label, "reset", f"{path}: {type(error).__name__}")
+            return None
         elapsed_ms = (time.monotonic() - started) * 1000
         tally = self.tally
         tally.requests += 1
@@ -129,7 +132,6 @@ class Client:
         self.tally.requests += 1
         self.tally.broken[kind] += 1
         self.tally.note(f"{label}: {kind} {detail}")
-        return None
 
     async def get_json(self, label: str, path: str, token: str) -> tuple[Any, str] | None:
         """GET ``path`` with a token; return its JSON and ETag, or None."""

@@ -3,7 +3,8 @@
 For each engine (SQLite in a temporary file, PostgreSQL in a throwaway cluster) and each
 number of worker processes (1 and 4), it loads the demo as of a fixed day, gives the demo's
 managers, partner editors and donor API tokens and web sessions, serves it with ``grants
-serve --workers N`` and runs 64 clients for 60 s (after a 5 s warm-up) that record
+serve --workers N`` and runs 64 clients for 60 s (after a 5 s warm-up), each pausing 1 s
+on average between operations (``--think``; 0 for none), that record
 expenses, submit milestones with evidence, review them, approve and pay tranches, and read
 API lists, pages and downloads (``bench/_load_mix.py``). Then it checks in SQL that what the
 clients were told is what was stored (``bench/_load_checks.py``).
@@ -177,7 +178,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
     parser.add_argument(
-        "--think", type=float, default=0.0, help="mean pause between a client's operations (s)"
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean pause between a client's operations, in seconds (0: none, the most load)",
     )
     parser.add_argument("--today", type=dt.date.fromisoformat, default=DEFAULT_TODAY)
     parser.add_argument(
