@@ -15,9 +15,10 @@ from sqlmodel import Session, SQLModel, select
 
 from grants.audit import ACTOR_KEY, REASON_KEY, note_reason
 from grants.i18n import _
-from grants.models.base import check_amount, check_currency
+from grants.models.base import Reason, check_amount, check_currency
 from grants.services.access import Principal
 from grants.services.errors import Conflict, Invalid, NotFound, Stale
+from grants.services.forms import checked_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,6 +34,7 @@ __all__ = [
     "get_or_404",
     "note_reason",
     "require_reason",
+    "step_reason",
     "validated",
     "writes",
 ]
@@ -104,10 +106,20 @@ def get_by_key(session: Session, model: type[M], column: Any, value: str, label:
 
 
 def require_reason(reason: str | None, field: str = "reason") -> str:
-    """Return ``reason`` stripped; raise ``Invalid`` when it is missing or blank."""
+    """Return ``reason`` stripped; raise ``Invalid`` when it is missing, blank or breaks the
+    rule of a ``Reason`` (its length, control characters)."""
     if reason is None or not reason.strip():
         raise Invalid(field, reason, _("a reason is required"))
-    return reason.strip()
+    return str(checked_text(field, reason.strip(), Reason))
+
+
+def step_reason(reason: str | None, *, required: bool) -> str | None:
+    """Return the reason (or note) a workflow step carries, stripped, or None when there is
+    none; raise ``Invalid`` when a required one is missing or any breaks the rule of a
+    ``Reason``."""
+    if required or (reason is not None and reason.strip()):
+        return require_reason(reason)
+    return None
 
 
 def checked_currency(currency: str) -> str:

@@ -24,7 +24,8 @@ from grants.models import (
     Project,
     ProjectPartner,
 )
-from grants.services import scope
+from grants.models.programmes import Objectives
+from grants.services import references, scope
 from grants.services.access import (
     Principal,
     manages_programme,
@@ -42,6 +43,7 @@ from grants.services.common import (
     writes,
 )
 from grants.services.errors import Invalid, NotAllowed
+from grants.services.forms import checked_text
 from grants.services.rules import check_version
 
 
@@ -85,7 +87,9 @@ def organisation_name(session: Session, organisation_id: int | None) -> str:
 def create_programme(session: Session, principal: Principal, data: ProgrammeCreate) -> Programme:
     """Create and return a programme run by an implementing organisation (admins only)."""
     _require_admin(principal)
-    get_or_404(session, Organisation, data.managing_organisation_id, "Organisation")
+    references.named_organisation(
+        session, principal, data.managing_organisation_id, "managing_organisation_id"
+    )
     programme = Programme.model_validate(data)
     session.add(programme)
     return programme
@@ -122,12 +126,13 @@ def create_call(
     session: Session, principal: Principal, data: CallCreate, objectives: dict[str, str]
 ) -> Call:
     """Create and return a call of a programme with its objectives (code -> title)."""
-    programme = get_or_404(session, Programme, data.programme_id, "Programme")
+    programme = references.named(session, principal, Programme, data.programme_id, "programme_id")
     require_programme_manager(principal, programme)
     if data.currency != programme.currency:
         raise Invalid("currency", data.currency, _("a call uses its programme's currency"))
     if not objectives:
         raise Invalid("objectives", objectives, _("a call needs at least one objective"))
+    objectives = checked_text("objectives", objectives, Objectives)
     if data.opens_on < programme.start_date or data.closes_on > programme.end_date:
         raise Invalid(
             "opens_on", data.opens_on, _("a call must open and close within its programme")

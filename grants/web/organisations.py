@@ -11,7 +11,8 @@ from grants.http import downloads
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
-from grants.services import forms, programmes, search
+from grants.models.base import CONTROL_CHARACTERS
+from grants.services import programmes, search
 from grants.services.access import require_works_as_manager, works_as_manager
 from grants.services.listing import whole
 from grants.web.deps import CsrfProtected
@@ -25,7 +26,7 @@ router = APIRouter()
 
 def _filters(q: str, offset: int = 0) -> search.OrganisationFilters:
     """The search as typed, without the invisible characters no name holds."""
-    words = forms.CONTROL_CHARACTERS.sub("", q).strip()[:100]
+    words = CONTROL_CHARACTERS.sub("", q).strip()[:100]
     return search.OrganisationFilters(q=words or None, offset=max(0, min(offset, 10_000_000)))
 
 
