@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 WRITERS: list[Callable[..., Any]] = []
+log = logging.getLogger("grants.services")
 
 
 def writes(
@@ -73,16 +75,23 @@ def flush(session: Session, reason: str | None = None) -> None:
             _("Someone else changed this record meanwhile; reload and try again.")
         ) from error
     except IntegrityError as error:
+        # The database's own words name tables, constraints and values: they go to the log,
+        # never into an answer.
+        log.warning(
+            "change refused by the database",
+            extra={"event": "integrity_error", "error": _integrity_detail(error)},
+        )
         raise Conflict(
-            _("This change clashes with existing data: {detail}").format(
-                detail=_integrity_detail(error)
+            _(
+                "This change clashes with existing data: a code or reference that must be "
+                "unique is already used, or a record it names does not exist."
             )
         ) from error
 
 
 def _integrity_detail(error: IntegrityError) -> str:
-    text = str(error.orig).splitlines()[0] if error.orig else str(error)
-    return text[:200]
+    text = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+    return text[:300]
 
 
 def get_or_404(session: Session, model: type[M], ident: int, label: str) -> M:

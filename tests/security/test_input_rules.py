@@ -5,6 +5,7 @@ its field on both engines, never a 500 on PostgreSQL and never stored on SQLite.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import lxml.html
@@ -313,3 +314,37 @@ def test_an_id_beyond_32_bits_in_a_body_is_a_field_error(
     partner = api.post(f"{url}/partners", json={"organisation_id": beyond, "role": "funder"})
     assert fields(problem(partner, 422)) == {"organisation_id"}
     assert audit_count(demo.engine) == before
+
+
+# Database messages never reach an answer.
+
+
+def test_a_clash_the_database_refuses_is_answered_without_its_words(
+    app: FastAPI, demo: Demo, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = client(app, demo, ADMIN)
+    body = {"ref": "JO-ZARQA", "name": "Zarqa again", "kind": "municipality", "country": "JO"}
+    with caplog.at_level(logging.WARNING, logger="grants.services"):
+        response = api.post("/api/v1/organisations", json=body)
+    document = problem(response, 409)
+    told = response.text.lower()
+    for word in ("unique constraint", "constraint failed", "duplicate key", "organisation.ref"):
+        assert word not in told, document
+    assert any(getattr(r, "event", None) == "integrity_error" for r in caplog.records)
+    logged = " ".join(str(getattr(r, "error", "")) for r in caplog.records).lower()
+    assert "unique" in logged or "duplicate" in logged
+
+
+def test_a_clash_on_a_web_form_is_answered_without_the_databases_words(
+    demo: Demo, browsers: Browsers
+) -> None:
+    response = _step(
+        browsers,
+        "/organisations/new",
+        {"ref": "JO-ZARQA", "name": "Zarqa again", "kind": "municipality", "country": "JO"},
+    )
+    assert response.status_code == 409, response.status_code
+    told = response.text.lower()
+    assert "clashes with existing data" in told
+    for word in ("unique constraint", "duplicate key", "organisation.ref"):
+        assert word not in told
