@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 
-from grants.audit import ACTOR_KEY, REASON_KEY, note_reason
+from grants.audit import ACTOR_KEY, PROJECTS_KEY, REASON_KEY, note_reason
 from grants.i18n import _
 from grants.models.base import Reason, check_amount, check_currency
 from grants.services.access import Principal
@@ -51,14 +51,15 @@ def writes(
 
     @functools.wraps(fn)
     def wrapper(session: Session, principal: Principal, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        previous = session.info.get(ACTOR_KEY), session.info.get(REASON_KEY)
+        keys = (ACTOR_KEY, REASON_KEY, PROJECTS_KEY)
+        previous = [session.info.get(key) for key in keys]
         session.info[ACTOR_KEY] = principal
         try:
             result = fn(session, principal, *args, **kwargs)
             flush(session)
             return result
         finally:
-            session.info[ACTOR_KEY], session.info[REASON_KEY] = previous
+            session.info.update(zip(keys, previous, strict=True))
 
     WRITERS.append(wrapper)
     return wrapper

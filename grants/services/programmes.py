@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from grants.audit import note_projects
 from grants.i18n import _
 from grants.models import (
     Call,
@@ -25,7 +26,7 @@ from grants.models import (
     ProjectPartner,
 )
 from grants.models.programmes import Objectives
-from grants.services import references, scope
+from grants.services import organisations, references, scope
 from grants.services.access import (
     Principal,
     manages_programme,
@@ -153,11 +154,13 @@ def update_organisation(
     data: OrganisationUpdate,
     expected_version: int | None = None,
 ) -> Organisation:
-    """Apply the fields set in ``data`` to ``organisation`` (admins and grant managers)."""
-    require_works_as_manager(
-        principal, _("Only an administrator or a grant manager may edit organisations.")
-    )
+    """Apply the fields set in ``data`` to ``organisation`` and return it: an administrator,
+    or a grant manager of every programme using it; the change goes into the history of every
+    project it takes part in (see ``grants.services.organisations``)."""
+    organisations.require_organisation_editor(session, principal, organisation)
     check_version(organisation, expected_version)
+    # Asked before anything changes: the query would flush the change without its projects.
+    note_projects(session, organisation, organisations.projects_using(session, organisation))
     apply_changes(organisation, OrganisationCreate, data.model_dump(exclude_unset=True))
     session.add(organisation)
     return organisation

@@ -12,7 +12,7 @@ from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
 from grants.models.base import CONTROL_CHARACTERS
-from grants.services import programmes, search
+from grants.services import organisations, programmes, search
 from grants.services.access import require_works_as_manager, works_as_manager
 from grants.services.listing import whole
 from grants.web.deps import CsrfProtected
@@ -53,6 +53,9 @@ def organisation_list(
         listing=listing,
         q=q,
         may_edit=works_as_manager(principal),
+        editable=organisations.changeable_organisation_ids(
+            db, principal, [row["id"] for row in found.items]
+        ),
     )
 
 
@@ -115,11 +118,10 @@ def _organisation_form(organisation: Organisation) -> Form:
 def organisation_edit_form(
     request: Request, organisation_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
-    """Show the form that changes an organisation."""
-    require_works_as_manager(principal)
-    return show(
-        request, _organisation_form(search.visible_organisation(db, principal, organisation_id))
-    )
+    """Show the form that changes an organisation (to those the services let change it)."""
+    organisation = search.visible_organisation(db, principal, organisation_id)
+    organisations.require_organisation_editor(db, principal, organisation)
+    return show(request, _organisation_form(organisation))
 
 
 @router.post("/organisations/{organisation_id}/edit", dependencies=[CsrfProtected])
