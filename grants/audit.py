@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from grants.models import AuditAction, AuditEvent, LoginAttempt, Project, UserSe
 
 ACTOR_KEY = "grants_actor"
 REASON_KEY = "grants_audit_reason"
+PROJECTS_KEY = "grants_audit_projects"
 SKIPPED_FIELDS = frozenset({"version", "created_at", "updated_at", "last_used_at", "last_login_at"})
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "stored_name"})
 BINARY_FIELDS = frozenset({"pdf"})
@@ -34,6 +36,18 @@ class MissingActor(RuntimeError):
 def note_reason(session: OrmSession, reason: str | None) -> None:
     """Attach ``reason`` to the changes flushed until the current service call ends."""
     session.info[REASON_KEY] = reason
+
+
+def note_projects(session: OrmSession, obj: Any, project_ids: Iterable[int]) -> None:
+    """Record the next flushed change of ``obj``, a row several projects share (an
+    organisation), in the history of each of ``project_ids``: one event per project."""
+    shared = session.info.get(PROJECTS_KEY) or {}
+    shared[_shared_key(obj)] = sorted(set(project_ids))
+    session.info[PROJECTS_KEY] = shared
+
+
+def _shared_key(obj: Any) -> tuple[str, Any]:
+    return obj.__tablename__, inspect(obj).identity
 
 
 def _plain(value: Any) -> Any:
@@ -117,7 +131,14 @@ def _record(session: OrmSession, _context: Any) -> None:
     if actor is None:
         raise MissingActor("domain rows may only be written through the services")
     reason = session.info.get(REASON_KEY)
-    rows = [row for obj, action in changed if (row := _event_row(obj, action, actor, reason))]
+    shared: dict[tuple[str, Any], list[int]] = session.info.get(PROJECTS_KEY) or {}
+    rows = []
+    for obj, action in changed:
+        row = _event_row(obj, action, actor, reason)
+        if row is None:
+            continue
+        projects = shared.pop(_shared_key(obj), None) if shared else None
+        rows.extend([{**row, "project_id": p} for p in projects] if projects else [row])
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)  # type: ignore[attr-defined]
 

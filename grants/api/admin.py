@@ -26,13 +26,12 @@ from grants.i18n import _
 from grants.models import (
     IssuedReport,
     IssuedReportRead,
-    Organisation,
     User,
     UserCreate,
     UserRead,
     utcnow,
 )
-from grants.services import scope, search, sessions, users
+from grants.services import references, scope, search, sessions, users
 from grants.services.access import Principal
 from grants.services.common import get_or_404
 from grants.services.errors import NotAllowed
@@ -74,7 +73,7 @@ def create_user(
     """Create a user with one role, in an organisation unless the role is admin."""
     _require_admin(principal)
     organisation = (
-        get_or_404(db, Organisation, body.organisation_id, "Organisation")
+        references.named_organisation(db, principal, body.organisation_id, "organisation_id")
         if body.organisation_id
         else None
     )

@@ -13,8 +13,8 @@ from grants.api.common import READ_ERRORS, Ident
 from grants.api.deps import ApiPrincipal
 from grants.http.deps import ReadDB, Today
 from grants.models import Project, ProjectStatus
+from grants.models.base import Id
 from grants.services import facts, scope
-from grants.services.listing import Id
 
 R = TypeVar("R", bound=BaseModel)
 router = APIRouter(responses=READ_ERRORS)

@@ -114,7 +114,6 @@ def create_call(
     request: Request, response: Response, body: CallIn, principal: ApiPrincipal, db: WriteDB
 ) -> Response:
     """Open a call for proposals with its objectives (the programme's grant manager)."""
-    scope.get_visible(db, principal, Programme, body.programme_id)
     data = CallCreate.model_validate(body.model_dump(exclude={"objectives"}))
     call = programmes.create_call(db, principal, data, body.objectives)
     return one(request, response, call, CallRead)

@@ -33,7 +33,7 @@ from grants.models import (
     ProjectPartner,
     ProjectRead,
 )
-from grants.services import programmes, projects, scope, search
+from grants.services import programmes, projects, references, scope, search
 from grants.services.listing import page_of_list
 from grants.services.workflow import PROJECT
 
@@ -79,7 +79,9 @@ def create_project(
     request: Request, response: Response, body: ProjectIn, principal: ApiPrincipal, db: WriteDB
 ) -> Response:
     """Create a draft project with its lead grantee (the programme's grant manager)."""
-    lead = search.visible_organisation(db, principal, body.lead_organisation_id)
+    lead = references.named_organisation(
+        db, principal, body.lead_organisation_id, "lead_organisation_id"
+    )
     data = ProjectCreate.model_validate(body.model_dump(exclude={"lead_organisation_id"}))
     project = projects.create_project(db, principal, data, lead)
     return one(request, response, project, ProjectRead)
@@ -137,7 +139,9 @@ def add_partner(
 ) -> PartnerRead:
     """Add an organisation to the project in a role (the project's grant manager)."""
     project = scope.get_visible(db, principal, Project, project_id)
-    organisation = search.visible_organisation(db, principal, body.organisation_id)
+    organisation = references.named_organisation(
+        db, principal, body.organisation_id, "organisation_id"
+    )
     partner = projects.add_partner(db, principal, project, organisation, body.role)
     return _partner(partner, organisation)
 

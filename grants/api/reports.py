@@ -15,7 +15,7 @@ from grants.api.schemas import Input
 from grants.http.deps import ReadDB, Today, engine_of
 from grants.http.downloads import send
 from grants.models import IssuedReportRead, ReportScope
-from grants.models.base import MAX_ID
+from grants.models.base import Id
 from reports import archive
 
 router = APIRouter(responses=READ_ERRORS)
@@ -35,7 +35,7 @@ class IssueIn(Input):
     """Which report to issue."""
 
     scope: ReportScope
-    scope_id: int = Field(ge=1, le=MAX_ID)
+    scope_id: Id
     as_of: dt.date | None = Field(default=None, description="Default today.")
 
 

@@ -8,19 +8,10 @@ gets 422 and nothing changes. Amounts travel as decimal strings, never as JSON n
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import (
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    computed_field,
-    model_validator,
-)
-from sqlmodel import SQLModel
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, computed_field
 
 from grants.api.deps import answering_day
 from grants.config import today
@@ -51,8 +42,9 @@ from grants.models import (
     UserCreate,
     UserUpdate,
 )
+from grants.models.base import Id, PaymentReference, PlainText, Reason
+from grants.models.programmes import Objectives
 from grants.services.facts import milestone_facts
-from grants.services.listing import Id
 
 
 def _decimal_string(value: Any) -> Any:
@@ -71,35 +63,16 @@ Money = Annotated[
 ]
 
 
-# The control characters XML 1.0 cannot hold: all but tab, line feed and carriage return.
-# Text with them could not go into a report's workbook, and PostgreSQL refuses NUL.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _plain_text(value: Any) -> Any:
-    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-        raise ValueError("text must not contain control characters other than tabs and newlines")
-    if isinstance(value, dict):
-        return {_plain_text(key): _plain_text(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain_text(item) for item in value]
-    return value
-
-
 def example(data: dict[str, Any]) -> Any:
     """Return the model config of an input model that shows ``data`` as its example."""
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [data]})
 
 
-class Input(SQLModel):
-    """A request body: unknown fields are an error, and so is text with control characters."""
+class Input(PlainText):
+    """A request body: unknown fields are an error, and so is text with control characters
+    (the rule of every input model, ``grants.models.base.PlainText``)."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _clean(cls, data: Any) -> Any:
-        return _plain_text(data)
 
 
 # Administrators (and grant managers for the organisation directory).
@@ -145,12 +118,7 @@ class UserPatch(Input, UserUpdate):
 class CallIn(Input, CallCreate):
     programme_id: Id
     max_amount: Money
-    objectives: dict[
-        Annotated[str, Field(min_length=1, max_length=10)],
-        Annotated[str, Field(min_length=1, max_length=300)],
-    ] = Field(
-        min_length=1, max_length=20, description="Objective code -> title, e.g. {'A': '...'}."
-    )
+    objectives: Objectives = Field(description="Objective code -> title, e.g. {'A': '...'}.")
 
 
 class CallPatch(Input, CallUpdate):
@@ -177,9 +145,6 @@ class ProjectIn(Input, ProjectCreate):
     call_id: Id
     awarded_amount: Money
     manager_id: Id | None = None
-    objective_codes: list[Annotated[str, Field(max_length=10)]] = Field(
-        default_factory=list, max_length=20
-    )
     lead_organisation_id: Id = Field(description="The lead grantee (usually the city).")
 
 
@@ -211,7 +176,7 @@ class MilestonePatch(Input, MilestoneUpdate):
 
 class ReplanIn(Input):
     due_date: dt.date
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason = Field(min_length=1)
 
 
 class TrancheIn(Input, TrancheCreate):
@@ -245,14 +210,14 @@ class IndicatorPatch(Input, IndicatorUpdate):
 
 
 class ReasonIn(Input):
-    reason: str | None = Field(
-        default=None, max_length=2000, description="Required to return, suspend or cancel."
+    reason: Reason | None = Field(
+        default=None, description="Required to return, suspend or cancel."
     )
 
 
 class PaymentIn(Input):
     paid_amount: Money | None = Field(default=None, description="Defaults to the tranche amount.")
-    reference: str | None = Field(default=None, max_length=100)
+    reference: PaymentReference | None = None
 
 
 # Partner editors.

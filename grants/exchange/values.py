@@ -16,7 +16,7 @@ from openpyxl.utils.datetime import from_excel
 
 from grants.exchange.layout import Column
 from grants.i18n import _
-from grants.services.forms import CONTROL_CHARACTERS
+from grants.models.base import CONTROL_CHARACTERS
 
 # Spaces, no-break spaces, narrow no-break spaces and apostrophes group thousands.
 THOUSANDS = re.compile(r"[\s\u00a0\u202f'\u2019]")

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grants.models.base import EMAIL, Versioned, enum_type, timestamp_field, utcnow
+from grants.models.base import EMAIL, PlainText, Versioned, enum_type, timestamp_field, utcnow
 from grants.models.enums import Role
 
 
@@ -25,7 +25,7 @@ class User(UserBase, Versioned, table=True):
     last_login_at: dt.datetime | None = timestamp_field(nullable=True, default=None)
 
 
-class UserCreate(UserBase):
+class UserCreate(UserBase, PlainText):
     password: str = Field(min_length=12, max_length=256)
 
 
@@ -66,7 +66,7 @@ class UserRead(UserBase):
     last_login_at: dt.datetime | None
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(PlainText):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     locale: str | None = Field(default=None, max_length=10)
 

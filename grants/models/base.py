@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any
 
 import pycountry
+import pydantic
 from babel.numbers import get_currency_precision
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, DateTime, Numeric, TypeDecorator
 from sqlalchemy import Enum as SAEnum
@@ -37,6 +39,8 @@ ORG_ID = {"pattern": r"^[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9_.:/-]+$"}
 SCALE = 4
 MAX_ID = 2_147_483_647
 """The largest row id: ids are 32-bit columns, so a larger one is refused, never looked up."""
+Id = Annotated[int, pydantic.Field(ge=1, le=MAX_ID)]
+"""A row id as anyone sends it (an API body or query, a form, a file): from 1 to ``MAX_ID``."""
 _FACTOR = Decimal(10) ** SCALE
 
 
@@ -122,6 +126,55 @@ def amount_field(*, nullable: bool = False, default: Any = ...) -> Any:
 def timestamp_field(*, nullable: bool = False, **kwargs: Any) -> Any:
     """Return a UTC timestamp field."""
     return Field(sa_type=UTCDateTime(), nullable=nullable, **kwargs)
+
+
+# What no text typed into the product may hold: the control characters XML 1.0 cannot hold
+# (all but tab, line feed and carriage return; PostgreSQL refuses NUL, a report's workbook
+# the others), lone surrogates (UTF-8 cannot encode them) and the non-characters U+FFFE and
+# U+FFFF.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def check_plain_text(value: Any) -> Any:
+    """Return ``value`` (text, or a list or mapping holding text) if no text in it holds a
+    control character; else raise the ``control_characters`` error."""
+    if isinstance(value, str):
+        if CONTROL_CHARACTERS.search(value):
+            raise PydanticCustomError(
+                "control_characters",
+                "must not contain control characters other than tabs and line breaks",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_plain_text(key)
+            check_plain_text(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            check_plain_text(item)
+    return value
+
+
+class PlainText(SQLModel):
+    """What a person or a system sends to be stored: none of its text holds a control
+    character. Every Create and Update model, and every API body, is one."""
+
+    @field_validator("*")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return check_plain_text(value)
+
+
+PLAIN_TEXT = AfterValidator(check_plain_text)
+"""The rule of ``PlainText``, for a text type of its own."""
+REASON_LENGTH = 2000
+PAYMENT_REFERENCE_LENGTH = 100
+Reason = Annotated[str, StringConstraints(max_length=REASON_LENGTH), PLAIN_TEXT]
+"""Why a workflow step is taken (return, suspend, cancel, re-plan), or the note sent with a
+submission: kept with the record and in the audit trail."""
+PaymentReference = Annotated[
+    str, StringConstraints(max_length=PAYMENT_REFERENCE_LENGTH), PLAIN_TEXT
+]
+"""The bank's or the ledger's reference of a payment."""
 
 
 class Versioned(SQLModel):

@@ -9,7 +9,18 @@ from pydantic import field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from grants.models.base import Day, RecordRead, Versioned, amount_field, check_currency, enum_type
+from grants.models.base import (
+    PAYMENT_REFERENCE_LENGTH,
+    REASON_LENGTH,
+    Day,
+    Id,
+    PlainText,
+    RecordRead,
+    Versioned,
+    amount_field,
+    check_currency,
+    enum_type,
+)
 from grants.models.enums import MilestoneStatus, TrancheStatus
 
 
@@ -18,7 +29,7 @@ class MilestoneBase(SQLModel):
     description: str = Field(default="", max_length=10_000)
     due_date: Day
     evidence_required: str = Field(default="", max_length=2000)
-    responsible_organisation_id: int | None = Field(default=None, index=True)
+    responsible_organisation_id: Id | None = Field(default=None, index=True)
 
 
 class Milestone(MilestoneBase, Versioned, table=True):
@@ -46,19 +57,19 @@ class Milestone(MilestoneBase, Versioned, table=True):
     submitted_on: dt.date | None = None
     accepted_on: dt.date | None = None
     review_note: str | None = Field(default=None, max_length=4000)
-    replan_reason: str | None = Field(default=None, max_length=2000)
+    replan_reason: str | None = Field(default=None, max_length=REASON_LENGTH)
 
 
-class MilestoneCreate(MilestoneBase):
+class MilestoneCreate(MilestoneBase, PlainText):
     pass
 
 
-class MilestoneUpdate(SQLModel):
+class MilestoneUpdate(PlainText):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
     due_date: Day | None = None
     evidence_required: str | None = Field(default=None, max_length=2000)
-    responsible_organisation_id: int | None = None
+    responsible_organisation_id: Id | None = None
 
 
 class TrancheBase(SQLModel):
@@ -93,12 +104,12 @@ class Tranche(TrancheBase, Versioned, table=True):
     approved_on: dt.date | None = None
     paid_on: dt.date | None = None
     paid_amount: Decimal | None = amount_field(nullable=True, default=None)
-    payment_reference: str | None = Field(default=None, max_length=100)
-    cancel_reason: str | None = Field(default=None, max_length=2000)
+    payment_reference: str | None = Field(default=None, max_length=PAYMENT_REFERENCE_LENGTH)
+    cancel_reason: str | None = Field(default=None, max_length=REASON_LENGTH)
 
 
-class TrancheCreate(TrancheBase):
-    gate_milestone_ids: list[int] = Field(default_factory=list)
+class TrancheCreate(TrancheBase, PlainText):
+    gate_milestone_ids: list[Id] = Field(default_factory=list)
 
 
 class TrancheGate(SQLModel, table=True):
@@ -140,6 +151,6 @@ class TrancheRead(TrancheBase, RecordRead):
     cancel_reason: str | None
 
 
-class TrancheUpdate(SQLModel):
+class TrancheUpdate(PlainText):
     amount: Decimal | None = None
     planned_date: Day | None = None

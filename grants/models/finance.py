@@ -10,7 +10,10 @@ from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
     LINE_CODE,
+    PAYMENT_REFERENCE_LENGTH,
     Day,
+    Id,
+    PlainText,
     RecordRead,
     Versioned,
     amount_field,
@@ -44,17 +47,17 @@ class BudgetLine(BudgetLineBase, Versioned, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
 
 
-class BudgetLineCreate(BudgetLineBase):
+class BudgetLineCreate(BudgetLineBase, PlainText):
     pass
 
 
 class ExpenseBase(SQLModel):
-    budget_line_id: int
+    budget_line_id: Id
     spent_on: Day
     amount: Decimal = amount_field()
     currency: str = Field(max_length=3)
     description: str = Field(min_length=1, max_length=500)
-    reference: str = Field(default="", max_length=100)
+    reference: str = Field(default="", max_length=PAYMENT_REFERENCE_LENGTH)
 
     @field_validator("currency")
     @classmethod
@@ -78,7 +81,7 @@ class Expense(ExpenseBase, Versioned, table=True):
     recorded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class ExpenseCreate(ExpenseBase):
+class ExpenseCreate(ExpenseBase, PlainText):
     pass
 
 
@@ -86,7 +89,7 @@ class BudgetLineRead(BudgetLineBase, RecordRead):
     project_id: int
 
 
-class BudgetLineUpdate(SQLModel):
+class BudgetLineUpdate(PlainText):
     category: BudgetCategory | None = None
     description: str | None = Field(default=None, min_length=1, max_length=300)
     amount: Decimal | None = None
@@ -98,8 +101,8 @@ class ExpenseRead(ExpenseBase, RecordRead):
     recorded_by_id: int | None
 
 
-class ExpenseUpdate(SQLModel):
+class ExpenseUpdate(PlainText):
     spent_on: Day | None = None
     amount: Decimal | None = None
     description: str | None = Field(default=None, min_length=1, max_length=500)
-    reference: str | None = Field(default=None, max_length=100)
+    reference: str | None = Field(default=None, max_length=PAYMENT_REFERENCE_LENGTH)

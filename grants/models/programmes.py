@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import ValidationInfo, field_validator
+import pydantic
+from pydantic import StringConstraints, ValidationInfo, field_validator
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
     CODE,
     ORG_ID,
+    PLAIN_TEXT,
     Day,
+    Id,
+    PlainText,
     RecordRead,
     Versioned,
     amount_field,
@@ -47,11 +52,11 @@ class Organisation(OrganisationBase, Versioned, table=True):
     id: int = Field(default=None, primary_key=True)
 
 
-class OrganisationCreate(OrganisationBase):
+class OrganisationCreate(OrganisationBase, PlainText):
     pass
 
 
-class OrganisationUpdate(SQLModel):
+class OrganisationUpdate(PlainText):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: OrganisationKind | None = None
     country: str | None = Field(default=None, max_length=2)
@@ -68,7 +73,7 @@ class ProgrammeBase(SQLModel):
     budget: Decimal = amount_field()
     start_date: Day
     end_date: Day
-    managing_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    managing_organisation_id: Id = Field(foreign_key="organisation.id", index=True)
 
     @field_validator("currency")
     @classmethod
@@ -94,7 +99,7 @@ class Programme(ProgrammeBase, Versioned, table=True):
     id: int = Field(default=None, primary_key=True)
 
 
-class ProgrammeCreate(ProgrammeBase):
+class ProgrammeCreate(ProgrammeBase, PlainText):
     pass
 
 
@@ -114,7 +119,7 @@ class ProgrammeFunder(Versioned, table=True):
 
 
 class CallBase(SQLModel):
-    programme_id: int = Field(foreign_key="programme.id", index=True)
+    programme_id: Id = Field(foreign_key="programme.id", index=True)
     code: str = Field(max_length=40, unique=True, schema_extra=CODE)
     title: str = Field(min_length=1, max_length=300)
     opens_on: Day
@@ -146,8 +151,12 @@ class Call(CallBase, Versioned, table=True):
     id: int = Field(default=None, primary_key=True)
 
 
-class CallCreate(CallBase):
+class CallCreate(CallBase, PlainText):
     pass
+
+
+OBJECTIVE_CODE_LENGTH = 10
+OBJECTIVE_TITLE_LENGTH = 300
 
 
 class Objective(Versioned, table=True):
@@ -156,8 +165,23 @@ class Objective(Versioned, table=True):
     __table_args__ = (UniqueConstraint("call_id", "code"),)
     id: int = Field(default=None, primary_key=True)
     call_id: int = Field(foreign_key="call.id", index=True)
-    code: str = Field(max_length=10)
-    title: str = Field(max_length=300)
+    code: str = Field(max_length=OBJECTIVE_CODE_LENGTH)
+    title: str = Field(max_length=OBJECTIVE_TITLE_LENGTH)
+
+
+ObjectiveCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=OBJECTIVE_CODE_LENGTH), PLAIN_TEXT
+]
+Objectives = Annotated[
+    dict[
+        ObjectiveCode,
+        Annotated[
+            str, StringConstraints(min_length=1, max_length=OBJECTIVE_TITLE_LENGTH), PLAIN_TEXT
+        ],
+    ],
+    pydantic.Field(min_length=1, max_length=20),
+]
+"""A call's objectives, code -> title (``{"A": "Cooperation between stakeholders"}``)."""
 
 
 class OrganisationRead(OrganisationBase, RecordRead):
@@ -168,7 +192,7 @@ class ProgrammeRead(ProgrammeBase, RecordRead):
     pass
 
 
-class ProgrammeUpdate(SQLModel):
+class ProgrammeUpdate(PlainText):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
     budget: Decimal | None = None
@@ -180,7 +204,7 @@ class CallRead(CallBase, RecordRead):
     pass
 
 
-class CallUpdate(SQLModel):
+class CallUpdate(PlainText):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     opens_on: Day | None = None
     closes_on: Day | None = None

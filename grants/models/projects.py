@@ -11,7 +11,10 @@ from sqlmodel import Field, SQLModel
 
 from grants.models.base import (
     CODE,
+    REASON_LENGTH,
     Day,
+    Id,
+    PlainText,
     RecordRead,
     Versioned,
     amount_field,
@@ -22,11 +25,12 @@ from grants.models.base import (
     not_before,
 )
 from grants.models.enums import PartnerRole, ProjectStatus
+from grants.models.programmes import ObjectiveCode
 
 
 class ProjectBase(SQLModel):
     reference: str = Field(max_length=40, unique=True, schema_extra=CODE)
-    call_id: int = Field(foreign_key="call.id", index=True)
+    call_id: Id = Field(foreign_key="call.id", index=True)
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=10_000)
     city: str = Field(min_length=1, max_length=100)
@@ -35,7 +39,7 @@ class ProjectBase(SQLModel):
     awarded_amount: Decimal = amount_field()
     planned_start: Day
     planned_end: Day
-    manager_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    manager_id: Id | None = Field(default=None, foreign_key="user_account.id", index=True)
 
     @field_validator("country")
     @classmethod
@@ -77,16 +81,16 @@ class Project(ProjectBase, Versioned, table=True):
     status: ProjectStatus = Field(
         default=ProjectStatus.DRAFT, sa_type=enum_type(ProjectStatus, "status"), index=True
     )
-    status_reason: str | None = Field(default=None, max_length=2000)
+    status_reason: str | None = Field(default=None, max_length=REASON_LENGTH)
     actual_start: dt.date | None = None
     actual_end: dt.date | None = None
 
 
-class ProjectCreate(ProjectBase):
-    objective_codes: list[str] = Field(default_factory=list)
+class ProjectCreate(ProjectBase, PlainText):
+    objective_codes: list[ObjectiveCode] = Field(default_factory=list, max_length=20)
 
 
-class ProjectUpdate(SQLModel):
+class ProjectUpdate(PlainText):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=10_000)
     city: str | None = Field(default=None, min_length=1, max_length=100)
@@ -94,7 +98,7 @@ class ProjectUpdate(SQLModel):
     awarded_amount: Decimal | None = None
     planned_start: Day | None = None
     planned_end: Day | None = None
-    manager_id: int | None = None
+    manager_id: Id | None = None
 
 
 class ProjectObjective(SQLModel, table=True):

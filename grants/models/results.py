@@ -12,6 +12,8 @@ from sqlmodel import Field, SQLModel
 from grants.models.base import (
     LINE_CODE,
     Day,
+    Id,
+    PlainText,
     RecordRead,
     Versioned,
     amount_field,
@@ -40,12 +42,12 @@ class Indicator(IndicatorBase, Versioned, table=True):
     project_id: int = Field(foreign_key="project.id", index=True)
 
 
-class IndicatorCreate(IndicatorBase):
+class IndicatorCreate(IndicatorBase, PlainText):
     pass
 
 
 class IndicatorValueBase(SQLModel):
-    indicator_id: int
+    indicator_id: Id
     period_start: Day
     period_end: Day
     value: Decimal = amount_field()
@@ -73,7 +75,7 @@ class IndicatorValue(IndicatorValueBase, Versioned, table=True):
     reported_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
 
-class IndicatorValueCreate(IndicatorValueBase):
+class IndicatorValueCreate(IndicatorValueBase, PlainText):
     pass
 
 
@@ -113,7 +115,7 @@ class ProgressUpdate(ProgressUpdateBase, Versioned, table=True):
     review_note: str | None = Field(default=None, max_length=4000)
 
 
-class ProgressUpdateCreate(ProgressUpdateBase):
+class ProgressUpdateCreate(ProgressUpdateBase, PlainText):
     pass
 
 
@@ -148,7 +150,7 @@ class IndicatorRead(IndicatorBase, RecordRead):
     project_id: int
 
 
-class IndicatorUpdate(SQLModel):
+class IndicatorUpdate(PlainText):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     unit: str | None = Field(default=None, min_length=1, max_length=50)
     baseline: Decimal | None = None

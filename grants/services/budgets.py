@@ -16,7 +16,6 @@ from grants.models import (
     ExpenseUpdate,
     Project,
 )
-from grants.models.base import MAX_ID
 from grants.services.access import Principal, require_manager, require_partner_editor
 from grants.services.common import apply_changes, writes
 from grants.services.errors import Invalid, NotAllowed
@@ -61,9 +60,7 @@ def record_expense(
     if organisation_id is None:
         raise Invalid("organisation_id", None, _("say which organisation spent the money"))
     require_reporting(project)
-    line = (
-        session.get(BudgetLine, data.budget_line_id) if 1 <= data.budget_line_id <= MAX_ID else None
-    )
+    line = session.get(BudgetLine, data.budget_line_id)
     if line is None or line.project_id != project.id:
         raise Invalid("budget_line_id", data.budget_line_id, _("not a budget line of this project"))
     check_project_money(project, "amount", data.amount, data.currency)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -13,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, select
 
-from grants.audit import ACTOR_KEY, REASON_KEY, note_reason
+from grants.audit import ACTOR_KEY, PROJECTS_KEY, REASON_KEY, note_reason
 from grants.i18n import _
-from grants.models.base import check_amount, check_currency
+from grants.models.base import Reason, check_amount, check_currency
 from grants.services.access import Principal
 from grants.services.errors import Conflict, Invalid, NotFound, Stale
+from grants.services.forms import checked_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,11 +35,13 @@ __all__ = [
     "get_or_404",
     "note_reason",
     "require_reason",
+    "step_reason",
     "validated",
     "writes",
 ]
 
 WRITERS: list[Callable[..., Any]] = []
+log = logging.getLogger("grants.services")
 
 
 def writes(
@@ -47,14 +51,15 @@ def writes(
 
     @functools.wraps(fn)
     def wrapper(session: Session, principal: Principal, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        previous = session.info.get(ACTOR_KEY), session.info.get(REASON_KEY)
+        keys = (ACTOR_KEY, REASON_KEY, PROJECTS_KEY)
+        previous = [session.info.get(key) for key in keys]
         session.info[ACTOR_KEY] = principal
         try:
             result = fn(session, principal, *args, **kwargs)
             flush(session)
             return result
         finally:
-            session.info[ACTOR_KEY], session.info[REASON_KEY] = previous
+            session.info.update(zip(keys, previous, strict=True))
 
     WRITERS.append(wrapper)
     return wrapper
@@ -71,16 +76,23 @@ def flush(session: Session, reason: str | None = None) -> None:
             _("Someone else changed this record meanwhile; reload and try again.")
         ) from error
     except IntegrityError as error:
+        # The database's own words name tables, constraints and values: they go to the log,
+        # never into an answer.
+        log.warning(
+            "change refused by the database",
+            extra={"event": "integrity_error", "error": _integrity_detail(error)},
+        )
         raise Conflict(
-            _("This change clashes with existing data: {detail}").format(
-                detail=_integrity_detail(error)
+            _(
+                "This change clashes with existing data: a code or reference that must be "
+                "unique is already used, or a record it names does not exist."
             )
         ) from error
 
 
 def _integrity_detail(error: IntegrityError) -> str:
-    text = str(error.orig).splitlines()[0] if error.orig else str(error)
-    return text[:200]
+    text = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+    return text[:300]
 
 
 def get_or_404(session: Session, model: type[M], ident: int, label: str) -> M:
@@ -104,10 +116,20 @@ def get_by_key(session: Session, model: type[M], column: Any, value: str, label:
 
 
 def require_reason(reason: str | None, field: str = "reason") -> str:
-    """Return ``reason`` stripped; raise ``Invalid`` when it is missing or blank."""
+    """Return ``reason`` stripped; raise ``Invalid`` when it is missing, blank or breaks the
+    rule of a ``Reason`` (its length, control characters)."""
     if reason is None or not reason.strip():
         raise Invalid(field, reason, _("a reason is required"))
-    return reason.strip()
+    return str(checked_text(field, reason.strip(), Reason))
+
+
+def step_reason(reason: str | None, *, required: bool) -> str | None:
+    """Return the reason (or note) a workflow step carries, stripped, or None when there is
+    none; raise ``Invalid`` when a required one is missing or any breaks the rule of a
+    ``Reason``."""
+    if required or (reason is not None and reason.strip()):
+        return require_reason(reason)
+    return None
 
 
 def checked_currency(currency: str) -> str:

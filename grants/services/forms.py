@@ -6,33 +6,45 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from babel.numbers import NumberFormatError, parse_decimal
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from grants import i18n
 from grants.i18n import _
-from grants.models.base import SCALE
+from grants.models.base import CONTROL_CHARACTERS, SCALE
+from grants.services.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
 Errors = dict[str, str]
 MAX_NUMBER = 10**11  # amounts are stored with 15 digits, four of them decimals
-# The control characters XML 1.0 cannot hold (all but tab, line feed and carriage return):
-# PostgreSQL refuses NUL, and a report's workbook cannot hold the others.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 HIDDEN_IN_NAMES = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters no file name needs: controls, and the marks that reorder how text is shown
 (a right-to-left override makes ``evil\u202etxt.exe`` read as ``evilexe.txt``)."""
 
 
-def text_problem(text: str, max_length: int) -> str | None:
-    """Return what is wrong with free text a person typed, or None when it may be stored."""
-    if CONTROL_CHARACTERS.search(text):
-        return _("Remove the invisible control characters from this text.")
-    if len(text) > max_length:
-        return _("Use at most {n} characters.").format(n=max_length)
-    return None
+@cache
+def _adapter(rule: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(rule)
+
+
+def checked_text(field: str, value: Any, rule: Any) -> Any:
+    """Return ``value`` if it keeps ``rule``, a text type of ``grants.models`` (``Reason``,
+    ``PaymentReference``, ``Objectives``...); raise ``Invalid`` naming ``field``, with a
+    person's message, when it does not.
+
+    Services take the text a workflow step or a list of choices carries through this, so
+    every door (form, API, import) stores it by the rule the API's input models declare.
+    """
+    try:
+        return _adapter(rule).validate_python(value)
+    except ValidationError as error:
+        shown = (
+            (value[:50] + "..." if len(value) > 50 else value) if isinstance(value, str) else None
+        )
+        raise Invalid(field, shown, _message(error.errors()[0])) from None
 
 
 def parse_amount(text: str) -> Decimal:
@@ -72,10 +84,15 @@ def _message(error: Mapping[str, Any]) -> str:
     """Return a person's message for one pydantic error."""
     kind = str(error.get("type", ""))
     context = error.get("ctx") or {}
+    names_a_row = any(str(part).endswith(("_id", "_ids")) for part in error.get("loc", ()))
+    if names_a_row and kind in {"greater_than_equal", "less_than_equal"}:
+        return _("Choose one of the options.")  # an id beyond any row's
     if kind == "missing" or (kind == "string_too_short" and not error.get("input")):
         return _("Fill in this field.")
     if kind == "string_too_long":
         return _("Use at most {n} characters.").format(n=context.get("max_length"))
+    if kind in {"control_characters", "string_unicode"}:
+        return _("Remove the invisible control characters from this text.")
     if kind == "day_out_of_range":
         return _("Enter a date between {earliest} and {latest}.").format(**context)
     if kind.startswith("date"):

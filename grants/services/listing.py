@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col
 
-from grants.models.base import MAX_ID
-
 M = TypeVar("M", bound=SQLModel)
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-"""A row id as clients send it: positive and within a 32-bit column."""
 
 
 class Paging(BaseModel):

@@ -20,13 +20,20 @@ from grants.models import (
     Project,
     ProjectPartner,
 )
+from grants.services import references
 from grants.services.access import (
     Principal,
     managed_project_ids,
     require_manager,
     require_partner_editor,
 )
-from grants.services.common import get_or_404, note_reason, require_reason, writes
+from grants.services.common import (
+    get_or_404,
+    note_reason,
+    require_reason,
+    step_reason,
+    writes,
+)
 from grants.services.errors import Conflict, Invalid
 from grants.services.rules import check_version, require_open, require_reporting, rows_of
 from grants.services.workflow import MILESTONE, Actor
@@ -46,23 +53,6 @@ def _check_in_period(project: Project, due: dt.date) -> None:
         )
 
 
-def _check_responsible(session: Session, project: Project, organisation_id: int | None) -> None:
-    if organisation_id is None:
-        return
-    partner = session.exec(
-        select(ProjectPartner.id).where(
-            ProjectPartner.project_id == project.id,
-            ProjectPartner.organisation_id == organisation_id,
-        )
-    ).first()
-    if partner is None:
-        raise Invalid(
-            "responsible_organisation_id",
-            organisation_id,
-            _("the responsible organisation must be a partner of the project"),
-        )
-
-
 @writes
 def add_milestone(
     session: Session, principal: Principal, project: Project, data: MilestoneCreate
@@ -71,7 +61,7 @@ def add_milestone(
     require_manager(session, principal, project)
     require_open(project)
     _check_in_period(project, data.due_date)
-    _check_responsible(session, project, data.responsible_organisation_id)
+    references.check_responsible(session, project, data.responsible_organisation_id)
     last = session.exec(
         select(func.max(Milestone.position)).where(Milestone.project_id == project.id)
     ).one()
@@ -107,7 +97,7 @@ def update_milestone(
         )
     changes = data.model_dump(exclude_unset=True)
     # Check everything before changing anything: the check's query would autoflush a change.
-    _check_responsible(session, project, changes.get("responsible_organisation_id"))
+    references.check_responsible(session, project, changes.get("responsible_organisation_id"))
     if "due_date" in changes:
         _check_in_period(project, changes["due_date"])
         if milestone.due_date == milestone.baseline_due_date:
@@ -150,7 +140,7 @@ class MilestoneRules:
 
     def _require_partner(self, project: Project, organisation_id: int | None) -> None:
         if organisation_id is not None and (project.id, organisation_id) not in self.partners:
-            _check_responsible(self.session, project, organisation_id)
+            references.check_responsible(self.session, project, organisation_id)
 
     def check_new(self, project: Project, data: MilestoneCreate) -> None:
         """Raise the error ``add_milestone`` would raise for ``data`` in ``project``, if any."""
@@ -307,8 +297,7 @@ def advance_milestone(
     check_version(milestone, expected_version)
     if step != "cancel":
         require_reporting(project)
-    if transition.needs_reason:
-        reason = require_reason(reason)
+    reason = step_reason(reason, required=transition.needs_reason)
     if step == "submit":
         if milestone.evidence_required and not _has_evidence(session, milestone):
             raise Invalid(

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from grants.audit import note_projects
 from grants.i18n import _
 from grants.models import (
     Call,
@@ -24,7 +25,8 @@ from grants.models import (
     Project,
     ProjectPartner,
 )
-from grants.services import scope
+from grants.models.programmes import Objectives
+from grants.services import organisations, references, scope
 from grants.services.access import (
     Principal,
     manages_programme,
@@ -42,6 +44,7 @@ from grants.services.common import (
     writes,
 )
 from grants.services.errors import Invalid, NotAllowed
+from grants.services.forms import checked_text
 from grants.services.rules import check_version
 
 
@@ -85,7 +88,9 @@ def organisation_name(session: Session, organisation_id: int | None) -> str:
 def create_programme(session: Session, principal: Principal, data: ProgrammeCreate) -> Programme:
     """Create and return a programme run by an implementing organisation (admins only)."""
     _require_admin(principal)
-    get_or_404(session, Organisation, data.managing_organisation_id, "Organisation")
+    references.named_organisation(
+        session, principal, data.managing_organisation_id, "managing_organisation_id"
+    )
     programme = Programme.model_validate(data)
     session.add(programme)
     return programme
@@ -122,12 +127,13 @@ def create_call(
     session: Session, principal: Principal, data: CallCreate, objectives: dict[str, str]
 ) -> Call:
     """Create and return a call of a programme with its objectives (code -> title)."""
-    programme = get_or_404(session, Programme, data.programme_id, "Programme")
+    programme = references.named(session, principal, Programme, data.programme_id, "programme_id")
     require_programme_manager(principal, programme)
     if data.currency != programme.currency:
         raise Invalid("currency", data.currency, _("a call uses its programme's currency"))
     if not objectives:
         raise Invalid("objectives", objectives, _("a call needs at least one objective"))
+    objectives = checked_text("objectives", objectives, Objectives)
     if data.opens_on < programme.start_date or data.closes_on > programme.end_date:
         raise Invalid(
             "opens_on", data.opens_on, _("a call must open and close within its programme")
@@ -148,11 +154,13 @@ def update_organisation(
     data: OrganisationUpdate,
     expected_version: int | None = None,
 ) -> Organisation:
-    """Apply the fields set in ``data`` to ``organisation`` (admins and grant managers)."""
-    require_works_as_manager(
-        principal, _("Only an administrator or a grant manager may edit organisations.")
-    )
+    """Apply the fields set in ``data`` to ``organisation`` and return it: an administrator,
+    or a grant manager of every programme using it; the change goes into the history of every
+    project it takes part in (see ``grants.services.organisations``)."""
+    organisations.require_organisation_editor(session, principal, organisation)
     check_version(organisation, expected_version)
+    # Asked before anything changes: the query would flush the change without its projects.
+    note_projects(session, organisation, organisations.projects_using(session, organisation))
     apply_changes(organisation, OrganisationCreate, data.model_dump(exclude_unset=True))
     session.add(organisation)
     return organisation

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from grants.i18n import _
 from grants.models import ProgressUpdate, ProgressUpdateCreate, Project, ReviewStatus
 from grants.services.access import Principal, require_manager, require_partner_editor
-from grants.services.common import get_or_404, note_reason, require_reason, writes
+from grants.services.common import get_or_404, note_reason, step_reason, writes
 from grants.services.errors import Conflict, Invalid
 from grants.services.rules import check_version, require_reporting
 from grants.services.workflow import PROGRESS_UPDATE, Actor
@@ -104,8 +104,7 @@ def advance_update(
     transition = PROGRESS_UPDATE.check(step, update.status)
     check_version(update, expected_version)
     require_reporting(project)
-    if transition.needs_reason:
-        reason = require_reason(reason)
+    reason = step_reason(reason, required=transition.needs_reason)
     if step == "submit":
         update.submitted_on = today
     else:

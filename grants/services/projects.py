@@ -31,6 +31,7 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
+from grants.services import references
 from grants.services.access import (
     Principal,
     require_manager,
@@ -42,7 +43,7 @@ from grants.services.common import (
     flush,
     get_or_404,
     note_reason,
-    require_reason,
+    step_reason,
     validated,
     writes,
 )
@@ -60,10 +61,11 @@ def create_project(
     session: Session, principal: Principal, data: ProjectCreate, lead: Organisation
 ) -> Project:
     """Create and return a draft project with its lead grantee and objectives."""
-    call = get_or_404(session, Call, data.call_id, "Call")
+    call = references.named(session, principal, Call, data.call_id, "call_id")
     programme = get_or_404(session, Programme, call.programme_id, "Programme")
     require_programme_manager(principal, programme)
     _check_terms(call, programme, data)
+    references.check_manager(session, programme, data.manager_id)
     if lead.kind == OrganisationKind.DONOR:
         # Checked before anything is written, so a refusal leaves no half-made project.
         raise Invalid("organisation", lead.ref, _("a donor cannot lead a project"))
@@ -249,7 +251,10 @@ def update_project(
     changes = data.model_dump(exclude_unset=True)
     merged = validated(ProjectCreate, {**project.model_dump(), **changes, "objective_codes": ["-"]})
     call = get_or_404(session, Call, project.call_id, "Call")
-    _check_terms(call, get_or_404(session, Programme, call.programme_id, "Programme"), merged)
+    programme = get_or_404(session, Programme, call.programme_id, "Programme")
+    _check_terms(call, programme, merged)
+    if "manager_id" in changes:
+        references.check_manager(session, programme, merged.manager_id)
     if "awarded_amount" in changes:
         _check_award(session, project, merged.awarded_amount)
     if {"planned_start", "planned_end"} & changes.keys():
@@ -371,8 +376,8 @@ def advance_project(
     require_manager(session, principal, project)
     transition = PROJECT.check(step, project.status)
     check_version(project, expected_version)
+    reason = step_reason(reason, required=transition.needs_reason)
     if transition.needs_reason:
-        reason = require_reason(reason)
         note_reason(session, reason)
     GUARDS.get(step, lambda _s, _p: None)(session, project)
     if step == "activate":

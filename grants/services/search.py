@@ -36,10 +36,11 @@ from grants.models import (
     TrancheStatus,
     User,
 )
+from grants.models.base import Id
 from grants.services import facts, scope
 from grants.services.access import Principal, works_as_manager
 from grants.services.errors import NotFound
-from grants.services.listing import Filters, Id, Page, page
+from grants.services.listing import Filters, Page, page
 
 
 def _words(where: str = "title") -> Any:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from grants.config import Settings
 from grants.i18n import _
 from grants.models import ApiToken, LoginAttempt, User, UserSession
+from grants.models.base import CONTROL_CHARACTERS
 from grants.services import users
 from grants.services.access import Principal, principal_for
 from grants.services.common import get_or_404, writes
@@ -75,7 +76,8 @@ def sign_in(
     anywhere, much higher, or from this client), the answer is to wait until the window has
     passed. Guessing from one address therefore does not lock the real user out elsewhere.
     """
-    email = email.strip().lower()[:254]
+    # What no email holds (PostgreSQL cannot even compare text with a NUL) matches no account.
+    email = CONTROL_CHARACTERS.sub("\ufffd", email).strip().lower()[:254]
     client = client[:64]
     window = dt.timedelta(minutes=settings.login_window_minutes)
     since = now - window

@@ -20,15 +20,14 @@ from grants.models import (
     ProgressUpdateCreate,
     Project,
 )
+from grants.models.base import Reason
 from grants.services import attachments, forms, milestones, progress
 from grants.services.access import Principal, require_partner_editor
 from grants.services.common import get_or_404
-from grants.services.errors import Invalid
 from grants.services.rules import check_version
 from grants.services.workflow import MILESTONE, PROGRESS_UPDATE
 
 Files = list[tuple[str, bytes]]
-NOTE_LENGTH = 4000  # a submission note is kept as the audit trail's reason
 R = TypeVar("R")
 
 
@@ -80,9 +79,7 @@ def submit_milestone(
     """Attach the evidence files and submit the milestone, the note kept as the reason why."""
     project = project_of(session, milestone)
     require_partner_editor(session, principal, project, milestone.responsible_organisation_id)
-    problem = forms.text_problem(note, NOTE_LENGTH)
-    if problem:
-        raise Invalid("note", note[:50], problem)
+    forms.checked_text("note", note, Reason)
     MILESTONE.check("submit", milestone.status)
     check_version(milestone, expected_version)
     stored = _attach_all(session, principal, milestone, files)

@@ -20,9 +20,11 @@ from grants.models import (
     TrancheStatus,
     TrancheUpdate,
 )
+from grants.models.base import PaymentReference
 from grants.services.access import Principal, require_manager
-from grants.services.common import checked_amount, note_reason, require_reason, writes
+from grants.services.common import checked_amount, note_reason, step_reason, writes
 from grants.services.errors import Conflict, Invalid
+from grants.services.forms import checked_text
 from grants.services.rules import (
     check_project_money,
     check_version,
@@ -205,8 +207,7 @@ def advance_tranche(
     require_manager(session, principal, project)
     transition = TRANCHE.check(step, tranche.status)
     check_version(tranche, expected_version)
-    if transition.needs_reason:
-        reason = require_reason(reason)
+    reason = step_reason(reason, required=transition.needs_reason)
     if step == "approve":
         if not is_releasable(session, tranche):
             raise Conflict(
@@ -250,7 +251,9 @@ def _pay(
         raise Invalid("paid_on", today.isoformat(), _("cannot pay before the approval date"))
     tranche.paid_on = today
     tranche.paid_amount = amount
-    tranche.payment_reference = (reference or "").strip() or None
+    tranche.payment_reference = (
+        checked_text("reference", (reference or "").strip(), PaymentReference) or None
+    )
 
 
 def tranches_of(session: Session, project: Project) -> list[Tranche]:

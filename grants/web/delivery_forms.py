@@ -22,6 +22,7 @@ from grants.models import (
     TrancheCreate,
     TrancheUpdate,
 )
+from grants.models.base import Reason
 from grants.services import milestones, programmes, scope, tranches
 from grants.services.access import Principal, require_manager
 from grants.web.deps import CsrfProtected
@@ -147,7 +148,7 @@ def milestone_edit(
 
 class _Replan(BaseModel):
     due_date: dt.date
-    reason: str
+    reason: Reason
 
 
 def _replan_form(milestone: Milestone) -> Form:

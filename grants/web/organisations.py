@@ -11,7 +11,8 @@ from grants.http import downloads
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB, today_of
 from grants.i18n import _
 from grants.models import Organisation, OrganisationCreate, OrganisationUpdate
-from grants.services import forms, programmes, search
+from grants.models.base import CONTROL_CHARACTERS
+from grants.services import organisations, programmes, search
 from grants.services.access import require_works_as_manager, works_as_manager
 from grants.services.listing import whole
 from grants.web.deps import CsrfProtected
@@ -25,7 +26,7 @@ router = APIRouter()
 
 def _filters(q: str, offset: int = 0) -> search.OrganisationFilters:
     """The search as typed, without the invisible characters no name holds."""
-    words = forms.CONTROL_CHARACTERS.sub("", q).strip()[:100]
+    words = CONTROL_CHARACTERS.sub("", q).strip()[:100]
     return search.OrganisationFilters(q=words or None, offset=max(0, min(offset, 10_000_000)))
 
 
@@ -52,6 +53,9 @@ def organisation_list(
         listing=listing,
         q=q,
         may_edit=works_as_manager(principal),
+        editable=organisations.changeable_organisation_ids(
+            db, principal, [row["id"] for row in found.items]
+        ),
     )
 
 
@@ -114,11 +118,10 @@ def _organisation_form(organisation: Organisation) -> Form:
 def organisation_edit_form(
     request: Request, organisation_id: PathId, principal: SignedIn, db: ReadDB
 ) -> Response:
-    """Show the form that changes an organisation."""
-    require_works_as_manager(principal)
-    return show(
-        request, _organisation_form(search.visible_organisation(db, principal, organisation_id))
-    )
+    """Show the form that changes an organisation (to those the services let change it)."""
+    organisation = search.visible_organisation(db, principal, organisation_id)
+    organisations.require_organisation_editor(db, principal, organisation)
+    return show(request, _organisation_form(organisation))
 
 
 @router.post("/organisations/{organisation_id}/edit", dependencies=[CsrfProtected])

@@ -20,7 +20,8 @@ from grants.models import (
     ProjectCreate,
     ProjectUpdate,
 )
-from grants.services import programmes, projects, scope, search
+from grants.models.base import Id
+from grants.services import programmes, projects, references, scope
 from grants.services.access import (
     Principal,
     require_manager,
@@ -133,7 +134,7 @@ def project_new(request: Request, principal: SignedIn, db: WriteDB, posted: Post
         lead_id = id_of(values.get("lead_organisation_id", ""))
         if lead_id is None:
             raise FormErrors({"lead_organisation_id": _("Choose the lead grantee.")})
-        lead = search.visible_organisation(db, principal, lead_id)
+        lead = references.named_organisation(db, principal, lead_id, "lead_organisation_id")
         return projects.create_project(db, principal, data, lead)
 
     return submit(
@@ -148,11 +149,16 @@ def project_new(request: Request, principal: SignedIn, db: WriteDB, posted: Post
     )
 
 
-def _edit_project_form(project: Project) -> Form:
-    values = {f.name: getattr(project, f.name) for f in _project_fields()}
+def _edit_project_form(db: Session, project: Project) -> Form:
+    managers = [(u.id, u.full_name) for u in references.eligible_managers(db, project)]
+    fields = [
+        *_project_fields(),
+        Field("manager_id", _("Grant manager"), "select", required=False, options=managers),
+    ]
+    values = {f.name: getattr(project, f.name) for f in fields}
     return Form(
         _("Edit {ref}").format(ref=project.reference),
-        _project_fields(),
+        fields,
         values,
         f"/projects/{project.id}",
         version=project.version,
@@ -166,7 +172,7 @@ def project_edit_form(
     """Show the form that changes a project's terms."""
     project = scope.get_visible(db, principal, Project, project_id)
     require_manager(db, principal, project)
-    return show(request, _edit_project_form(project))
+    return show(request, _edit_project_form(db, project))
 
 
 @router.post("/projects/{project_id}/edit", dependencies=[CsrfProtected])
@@ -175,7 +181,7 @@ def project_edit(
 ) -> Response:
     """Change a project's terms (its grant manager, while it is open)."""
     project = scope.get_visible(db, principal, Project, project_id)
-    form = _edit_project_form(project)
+    form = _edit_project_form(db, project)
 
     def save(values: dict[str, Any], version: int | None) -> Project:
         return projects.update_project(
@@ -225,7 +231,7 @@ def partner_new_form(
 
 
 class _PartnerIn(BaseModel):
-    organisation_id: int
+    organisation_id: Id
     role: PartnerRole
 
 
@@ -239,7 +245,9 @@ def partner_new(
 
     def save(values: dict[str, Any], _version: int | None) -> Project:
         data = parse(_PartnerIn, form, values)
-        organisation = search.visible_organisation(db, principal, data.organisation_id)
+        organisation = references.named_organisation(
+            db, principal, data.organisation_id, "organisation_id"
+        )
         projects.add_partner(db, principal, project, organisation, data.role)
         return project
 

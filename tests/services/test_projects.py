@@ -33,7 +33,7 @@ from grants.models import (
 )
 from grants.services import indicators, milestones, projects, tranches
 from grants.services.access import SYSTEM
-from grants.services.errors import Conflict, Invalid, NotAllowed
+from grants.services.errors import Conflict, Invalid
 from tests import factories as f
 from tests.factories import END, REASON, START, TODAY
 
@@ -204,13 +204,15 @@ def test_donor_cannot_lead_and_nothing_is_created(tx_session: Session) -> None:
 
 
 def test_only_the_programmes_manager_creates_projects(tx_session: Session) -> None:
+    """Another programme's manager does not see the call: it is none they may name."""
     call = f.call(tx_session)
     other_programme = f.programme(tx_session)
     other_managers = tx_session.get(Organisation, other_programme.managing_organisation_id)
     _, outsider = f.user(tx_session, Role.GRANT_MANAGER, other_managers)
 
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Invalid) as refused:
         projects.create_project(tx_session, outsider, _data(call), f.organisation(tx_session))
+    assert refused.value.field == "call_id"
 
 
 def test_programmes_manager_creates_projects(tx_session: Session) -> None:

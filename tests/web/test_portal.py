@@ -477,7 +477,8 @@ def test_record_an_expense(demo: Demo, browsers: Browsers) -> None:
         ({"spent_on": ""}, "spent_on", "Fill in this field"),
         ({"description": " "}, "description", "Fill in this field"),
         ({"budget_line_id": ""}, "budget_line_id", "Fill in this field"),
-        ({"budget_line_id": "99999999999"}, "budget_line_id", "not a budget line"),
+        ({"budget_line_id": "999999"}, "budget_line_id", "not a budget line"),
+        ({"budget_line_id": "99999999999"}, "budget_line_id", "Choose one of the options"),
         ({"amount": "123456789012345"}, "amount", "below 100,000,000,000"),
     ],
     ids=[
@@ -489,6 +490,7 @@ def test_record_an_expense(demo: Demo, browsers: Browsers) -> None:
         "no description",
         "no line",
         "no such line",
+        "beyond any line",
         "too large",
     ],
 )
