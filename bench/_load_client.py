@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from _http import Answer, Connection
-from _load_setup import World
+from _load_setup import MANAGERS, World
 
 RACES = frozenset({409, 412})
 
@@ -139,3 +139,8 @@ class Client:
         if answer is None:
             return None
         return json.loads(answer.body), answer.headers.get("etag", "")
+
+
+def manager_token(c: Client) -> str:
+    """The API token of one of the programme's grant managers, picked at random."""
+    return c.world.tokens[c.rng.choice(MANAGERS)]

@@ -8,27 +8,30 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from grants import db
 from grants.demo import DEMO_PASSWORD
 from grants.models import (
     Attachment,
     AuditEvent,
+    Call,
     Milestone,
     MilestoneCreate,
     Organisation,
     PartnerRole,
+    Programme,
     Project,
     ProjectPartner,
     Role,
@@ -314,3 +317,40 @@ def serving(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def managing_organisation(session: Session, project_id: int) -> Organisation:
+    """The organisation that manages the programme of the project ``project_id``."""
+    return session.exec(
+        select(Organisation)
+        .join(Programme, col(Programme.managing_organisation_id) == col(Organisation.id))
+        .join(Call, col(Call.programme_id) == col(Programme.id))
+        .join(Project, col(Project.call_id) == col(Call.id))
+        .where(col(Project.id) == project_id)
+    ).one()
+
+
+_T = TypeVar("_T")
+
+
+def run_async(function: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+    """Run ``function(*args)`` in an event loop of its own, on a thread of its own.
+
+    The browser tests keep Playwright's loop running on the main thread for the whole
+    session, so a test cannot start another loop there.
+    """
+    answers: list[_T] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            answers.append(anyio.run(function, *args))
+        except BaseException as failure:  # re-raised on the calling thread
+            failures.append(failure)
+
+    worker = threading.Thread(target=run, name="run-async")
+    worker.start()
+    worker.join()
+    if failures:
+        raise failures[0]
+    return answers[0]

@@ -16,7 +16,7 @@ from grants.audit import ACTOR_KEY
 from grants.models import Call, IssuedReport, Organisation, Project, ReportKind, ReportScope
 from grants.services.access import SYSTEM
 from tests.conftest import Demo
-from tests.helpers import api
+from tests.helpers import MANAGER, api
 
 
 def client(app: FastAPI, demo: Demo, email: str) -> TestClient:
@@ -77,3 +77,22 @@ def issue_report(engine: Engine, reference: str, body: bytes) -> int:
         session.add(report)
         session.flush()
         return report.id
+
+
+def project_body(app: FastAPI, demo: Demo, reference: str, **changes: Any) -> dict[str, Any]:
+    """A valid new project in the demo's first call, led by JO-ZARQA, with ``changes``."""
+    calls = client(app, demo, MANAGER).get("/api/v1/calls", params={"limit": 1}).json()
+    call = calls["items"][0]
+    return {
+        "reference": reference,
+        "call_id": call["id"],
+        "title": "Welcome desk in Irbid",
+        "city": "Irbid",
+        "country": "JO",
+        "currency": "EUR",
+        "awarded_amount": "30000.00",
+        "planned_start": call["closes_on"],
+        "planned_end": "2027-06-30",
+        "lead_organisation_id": organisation_id(demo.engine, "JO-ZARQA"),
+        "objective_codes": ["A"],
+    } | changes

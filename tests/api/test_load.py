@@ -31,7 +31,7 @@ from grants.config import Settings
 from grants.http.admission import Admission
 from grants.models import AuditEvent, Expense
 from tests.conftest import Demo
-from tests.helpers import EDITOR_ZARQA, api, project_id, serving, signed_in
+from tests.helpers import EDITOR_ZARQA, api, project_id, run_async, serving, signed_in
 
 WRITERS = 16
 SECONDS = 10.0
@@ -202,7 +202,7 @@ def test_reads_and_writes_wait_in_lines_of_their_own() -> None:
     async def lines() -> tuple[asyncio.Semaphore, asyncio.Semaphore, asyncio.Semaphore]:
         return admission.turns("GET"), admission.turns("HEAD"), admission.turns("POST")
 
-    get, head, post = asyncio.run(lines())
+    get, head, post = run_async(lines)
     assert get is head
     assert post is not get
     assert [get._value, post._value] == [3, 1]

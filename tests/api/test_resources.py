@@ -16,6 +16,7 @@ from tests.api.helpers import (
     issue_report,
     organisation_id,
     problem,
+    project_body,
     project_id,
 )
 from tests.conftest import Demo
@@ -38,27 +39,9 @@ def _etag(api: Any, url: str) -> str:
     return str(response.headers["etag"])
 
 
-def _project_body(app: FastAPI, demo: Demo, ref: str, **changes: Any) -> dict[str, Any]:
-    calls = client(app, demo, MANAGER).get("/api/v1/calls", params={"limit": 1}).json()
-    call = calls["items"][0]
-    return {
-        "reference": ref,
-        "call_id": call["id"],
-        "title": "Welcome desk in Irbid",
-        "city": "Irbid",
-        "country": "JO",
-        "currency": "EUR",
-        "awarded_amount": "30000.00",
-        "planned_start": call["closes_on"],
-        "planned_end": "2027-06-30",
-        "lead_organisation_id": organisation_id(demo.engine, "JO-ZARQA"),
-        "objective_codes": ["A"],
-    } | changes
-
-
 def test_a_manager_creates_and_edits_a_project(app: FastAPI, demo: Demo) -> None:
     manager = client(app, demo, MANAGER)
-    created = manager.post("/api/v1/projects", json=_project_body(app, demo, "IRB-DESK-1"))
+    created = manager.post("/api/v1/projects", json=project_body(app, demo, "IRB-DESK-1"))
     assert created.status_code == 201, created.text
     project = created.json()
     assert project["status"] == "draft"
@@ -106,7 +89,7 @@ def test_bad_project_input_is_422_naming_the_field_and_writes_nothing(
     app: FastAPI, demo: Demo, changes: dict[str, Any], field: str
 ) -> None:
     before = count(demo.engine, AuditEvent)
-    body = _project_body(app, demo, "IRB-BAD-1", **changes)
+    body = project_body(app, demo, "IRB-BAD-1") | changes
     document = problem(client(app, demo, MANAGER).post("/api/v1/projects", json=body), 422)
     if field:
         assert field in fields(document), document
@@ -114,7 +97,7 @@ def test_bad_project_input_is_422_naming_the_field_and_writes_nothing(
 
 
 def test_a_business_rule_is_422_with_the_field(app: FastAPI, demo: Demo) -> None:
-    body = _project_body(app, demo, "IRB-BIG-1", awarded_amount="900000.00")
+    body = project_body(app, demo, "IRB-BIG-1", awarded_amount="900000.00")
     document = problem(client(app, demo, MANAGER).post("/api/v1/projects", json=body), 422)
     assert fields(document) == {"awarded_amount"}
     assert "900000" in document["detail"]
@@ -122,7 +105,7 @@ def test_a_business_rule_is_422_with_the_field(app: FastAPI, demo: Demo) -> None
 
 @pytest.mark.parametrize("email", [DONOR, EDITOR_ZARQA, VIEWER_ZARQA])
 def test_only_managers_create_projects(app: FastAPI, demo: Demo, email: str) -> None:
-    body = _project_body(app, demo, "IRB-NOPE-1")
+    body = project_body(app, demo, "IRB-NOPE-1")
     problem(client(app, demo, email).post("/api/v1/projects", json=body), 403)
 
 

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.helpers import client, organisation_id, problem
+from tests.api.helpers import client, problem, project_body
 from tests.conftest import Demo
 from tests.helpers import ADMIN, DONOR, EDITOR, MANAGER, VIEWER
 
@@ -58,27 +58,10 @@ CHECKS: list[Callable[..., Any]] = [
 # What the fuzzing found, pinned down: each answered 500 or an undeclared status before.
 
 
-def _project_body(app: FastAPI, demo: Demo, **changes: Any) -> dict[str, Any]:
-    call = client(app, demo, MANAGER).get("/api/v1/calls", params={"limit": 1}).json()["items"][0]
-    return {
-        "reference": "FUZZ-NEW-1",
-        "call_id": call["id"],
-        "title": "Welcome desk",
-        "city": "Irbid",
-        "country": "JO",
-        "currency": call["currency"],
-        "awarded_amount": "1000.00",
-        "planned_start": call["closes_on"],
-        "planned_end": call["closes_on"],
-        "lead_organisation_id": organisation_id(demo.engine, "JO-ZARQA"),
-        "objective_codes": ["A"],
-    } | changes
-
-
 def test_a_reference_or_code_in_use_is_a_conflict(app: FastAPI, demo: Demo) -> None:
     manager = client(app, demo, MANAGER)
     taken = manager.get("/api/v1/projects", params={"limit": 1}).json()["items"][0]["reference"]
-    problem(manager.post("/api/v1/projects", json=_project_body(app, demo, reference=taken)), 409)
+    problem(manager.post("/api/v1/projects", json=project_body(app, demo, taken)), 409)
 
     call = manager.get("/api/v1/calls", params={"limit": 1}).json()["items"][0]
     again = {key: call[key] for key in ("programme_id", "code", "title", "currency")} | {
@@ -103,7 +86,7 @@ def test_a_body_that_is_not_utf8_is_a_declared_400(app: FastAPI, demo: Demo) -> 
 def test_text_with_control_characters_is_refused(app: FastAPI, demo: Demo) -> None:
     """A report's workbook cannot hold them: a project report answered 500."""
     manager = client(app, demo, MANAGER)
-    body = _project_body(app, demo, summary="unit\x1fseparator")
+    body = project_body(app, demo, "FUZZ-NEW-1", summary="unit\x1fseparator")
     problem(manager.post("/api/v1/projects", json=body), 422)
 
 

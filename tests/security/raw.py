@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anyio
 from starlette.types import ASGIApp, Message, Scope
+
+from tests.helpers import run_async
 
 CHUNK = 64 * 1024
 BOUNDARY = "limits-test-boundary"
@@ -106,7 +107,7 @@ def call(
         "server": ("testserver", 80),
         "state": {},
     }
-    anyio.run(app, scope, receive, send)
+    run_async(app, scope, receive, send)
     return answer
 
 

@@ -14,16 +14,14 @@ from sqlmodel import select
 
 from grants import db
 from grants.models import (
-    Call,
     Organisation,
     PartnerRole,
-    Programme,
     Project,
     Role,
 )
 from grants.services import projects, sessions, users
 from grants.services.access import SYSTEM
-from tests.api.helpers import client, fields, organisation_id, problem
+from tests.api.helpers import client, fields, organisation_id, problem, project_body
 from tests.conftest import Browsers, Demo
 from tests.exchange.helpers import run_import, xlsx
 from tests.helpers import (
@@ -36,6 +34,7 @@ from tests.helpers import (
     audit_count,
     csrf_of,
     make_token,
+    managing_organisation,
     project_id,
     user_id,
 )
@@ -47,18 +46,15 @@ MANAGER2 = "manager2@example.org"
 UNKNOWN = 999_999
 
 
+def _irbid_body(app: FastAPI, demo: Demo, reference: str, **changes: Any) -> dict[str, Any]:
+    lead = organisation_id(demo.engine, "JO-IRBID")
+    return project_body(app, demo, reference, **({"lead_organisation_id": lead} | changes))
+
+
 def _ref_of_outside_managers(demo: Demo) -> str:
     """The organisation that manages the programme of the fixtures' outside project."""
     with db.read_session(demo.engine) as session:
-        project = session.get(Project, demo.extras.outside_project)
-        assert project is not None
-        call = session.get(Call, project.call_id)
-        assert call is not None
-        programme = session.get(Programme, call.programme_id)
-        assert programme is not None
-        organisation = session.get(Organisation, programme.managing_organisation_id)
-        assert organisation is not None
-        return organisation.ref
+        return managing_organisation(session, demo.extras.outside_project).ref
 
 
 @pytest.fixture(scope="module")
@@ -124,23 +120,6 @@ def test_another_grant_manager_of_the_programme_may_take_the_project(
     assert response.json()["manager_id"] == second
 
 
-def _project_body(app: FastAPI, demo: Demo, **changes: Any) -> dict[str, Any]:
-    call = client(app, demo, MANAGER).get("/api/v1/calls", params={"limit": 1}).json()["items"][0]
-    return {
-        "reference": "REF-RULES-1",
-        "call_id": call["id"],
-        "title": "Welcome desk in Irbid",
-        "city": "Irbid",
-        "country": "JO",
-        "currency": "EUR",
-        "awarded_amount": "30000.00",
-        "planned_start": call["closes_on"],
-        "planned_end": "2027-06-30",
-        "lead_organisation_id": organisation_id(demo.engine, "JO-IRBID"),
-        "objective_codes": ["A"],
-    } | changes
-
-
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -158,7 +137,7 @@ def test_a_new_project_names_only_rows_it_may_use(
         changes = {"manager_id": ineligible["donor"]}
     before = audit_count(demo.engine)
     response = client(app, demo, MANAGER).post(
-        "/api/v1/projects", json=_project_body(app, demo, **changes)
+        "/api/v1/projects", json=_irbid_body(app, demo, "REF-RULES-1", **changes)
     )
     assert fields(problem(response, 422)) == {field}
     assert "constraint" not in response.text.lower()
@@ -284,7 +263,7 @@ def test_another_programmes_manager_cannot_name_this_programmes_call(
 ) -> None:
     elsewhere = add_user(demo.engine, Role.GRANT_MANAGER, _ref_of_outside_managers(demo))
     api = api_client(app, make_token(demo.engine, elsewhere))
-    body = _project_body(app, demo, reference="REF-RULES-2")
+    body = _irbid_body(app, demo, "REF-RULES-2")
     response = api.post("/api/v1/projects", json=body)
     assert fields(problem(response, 422)) == {"call_id"}
     with db.read_session(demo.engine) as session:

@@ -12,11 +12,9 @@ from sqlmodel import col, select
 from grants import db
 from grants.models import (
     AuditEvent,
-    Call,
     Organisation,
     OrganisationUpdate,
     PartnerRole,
-    Programme,
     Project,
     ProjectPartner,
     Role,
@@ -35,6 +33,7 @@ from tests.helpers import (
     api,
     csrf_of,
     make_token,
+    managing_organisation,
     project_id,
     signed_in,
 )
@@ -49,12 +48,7 @@ def outside_manager(demo: Demo, browsers: Browsers) -> str:
     with db.write_session(demo.engine) as session:
         project = session.get(Project, demo.extras.outside_project)
         assert project is not None
-        call = session.get(Call, project.call_id)
-        assert call is not None
-        programme = session.get(Programme, call.programme_id)
-        assert programme is not None
-        office = session.get(Organisation, programme.managing_organisation_id)
-        assert office is not None
+        office = managing_organisation(session, project.id)
         noor = session.exec(select(Organisation).where(Organisation.ref == SHARED)).one()
         projects.add_partner(session, SYSTEM, project, noor, PartnerRole.ASSOCIATED)
         ref = office.ref
