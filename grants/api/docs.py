@@ -26,7 +26,9 @@ The grants tracker's API: the same services and permissions as the web pages.
 * **Concurrency**: every single-object GET returns an `ETag`; PATCH, PUT and DELETE need
   it back in `If-Match` (428 without, 412 when the object changed meanwhile).
 * **Errors** are `application/problem+json` (RFC 9457) with `errors` per field.
-* **Money** is a decimal string with its ISO 4217 currency; dates are ISO 8601.
+* **Money** is a decimal string with its ISO 4217 currency, written plainly (`"12500.00"`:
+  no sign, exponent or separators); dates are `YYYY-MM-DD` between 1990-01-01 and
+  2100-12-31; required text must hold more than white space.
 """
 
 

@@ -7,9 +7,7 @@ gets 422 and nothing changes. Amounts travel as decimal strings, never as JSON n
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -51,6 +49,14 @@ from grants.models import (
     UserCreate,
     UserUpdate,
 )
+from grants.models.base import Day
+from grants.models.notation import (
+    AMOUNT_PATTERN,
+    QUANTITY_PATTERN,
+    Amount,
+    NonBlank,
+    Quantity,
+)
 from grants.services.facts import milestone_facts
 from grants.services.listing import Id
 
@@ -62,13 +68,17 @@ def _decimal_string(value: Any) -> Any:
 
 
 Money = Annotated[
-    Decimal,
+    Amount,
     BeforeValidator(_decimal_string),
-    Field(max_digits=15, decimal_places=4),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^[0-9]{1,11}(\.[0-9]{1,4})?$", "examples": ["12500.00"]}
-    ),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["12500.00"]}),
 ]
+"""An amount in a body: a string matching ``AMOUNT_PATTERN``, never a JSON number."""
+Figure = Annotated[
+    Quantity,
+    BeforeValidator(_decimal_string),
+    WithJsonSchema({"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["120", "-3.5"]}),
+]
+"""An indicator's baseline, target or value: like ``Money``, and it may be negative."""
 
 
 # The control characters XML 1.0 cannot hold: all but tab, line feed and carriage return.
@@ -146,8 +156,8 @@ class CallIn(Input, CallCreate):
     programme_id: Id
     max_amount: Money
     objectives: dict[
-        Annotated[str, Field(min_length=1, max_length=10)],
-        Annotated[str, Field(min_length=1, max_length=300)],
+        Annotated[NonBlank, Field(min_length=1, max_length=10)],
+        Annotated[NonBlank, Field(min_length=1, max_length=300)],
     ] = Field(
         min_length=1, max_length=20, description="Objective code -> title, e.g. {'A': '...'}."
     )
@@ -210,8 +220,8 @@ class MilestonePatch(Input, MilestoneUpdate):
 
 
 class ReplanIn(Input):
-    due_date: dt.date
-    reason: str = Field(min_length=1, max_length=2000)
+    due_date: Day
+    reason: NonBlank = Field(min_length=1, max_length=2000)
 
 
 class TrancheIn(Input, TrancheCreate):
@@ -232,13 +242,13 @@ class BudgetLinePatch(Input, BudgetLineUpdate):
 
 
 class IndicatorIn(Input, IndicatorCreate):
-    baseline: Money
-    target: Money
+    baseline: Figure
+    target: Figure
 
 
 class IndicatorPatch(Input, IndicatorUpdate):
-    baseline: Money | None = None
-    target: Money | None = None
+    baseline: Figure | None = None
+    target: Figure | None = None
 
 
 # Workflow steps.
@@ -282,7 +292,7 @@ class ExpensePatch(Input, ExpenseUpdate):
 
 class IndicatorValueIn(Input, IndicatorValueCreate):
     indicator_id: Id
-    value: Money
+    value: Figure
 
 
 class ProgressUpdateBody(Input, ProgressUpdateCreate):

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import pycountry
 from babel.numbers import get_currency_precision
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, DateTime, Numeric, TypeDecorator
 from sqlalchemy import Enum as SAEnum
@@ -18,6 +18,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
+
+from grants.models.notation import DECIMAL_PLACES, iso_day
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -34,7 +36,7 @@ LINE_CODE = {"pattern": r"^[A-Za-z0-9_.-]+$"}
 EMAIL = {"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}
 ORG_ID = {"pattern": r"^[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9_.:/-]+$"}
 
-SCALE = 4
+SCALE = DECIMAL_PLACES
 MAX_ID = 2_147_483_647
 """The largest row id: ids are 32-bit columns, so a larger one is refused, never looked up."""
 _FACTOR = Decimal(10) ** SCALE
@@ -197,8 +199,9 @@ def check_day(value: dt.date) -> dt.date:
     return value
 
 
-Day = Annotated[dt.date, AfterValidator(check_day)]
-"""A date a person or a file gives: within ``EARLIEST_DAY`` and ``LATEST_DAY``."""
+Day = Annotated[dt.date, BeforeValidator(iso_day), AfterValidator(check_day)]
+"""A date a person or a file gives: written ``YYYY-MM-DD`` (or already a date), within
+``EARLIEST_DAY`` and ``LATEST_DAY``."""
 
 
 def not_before(value: dt.date, info: ValidationInfo, earlier: str) -> dt.date:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -18,13 +16,14 @@ from grants.models.base import (
     enum_type,
 )
 from grants.models.enums import BudgetCategory
+from grants.models.notation import Amount, NonBlank
 
 
 class BudgetLineBase(SQLModel):
     code: str = Field(max_length=20, schema_extra=LINE_CODE)
     category: BudgetCategory = Field(sa_type=enum_type(BudgetCategory, "category"))
-    description: str = Field(min_length=1, max_length=300)
-    amount: Decimal = amount_field()
+    description: NonBlank = Field(min_length=1, max_length=300)
+    amount: Amount = amount_field()
     currency: str = Field(max_length=3)
 
     @field_validator("currency")
@@ -51,9 +50,9 @@ class BudgetLineCreate(BudgetLineBase):
 class ExpenseBase(SQLModel):
     budget_line_id: int
     spent_on: Day
-    amount: Decimal = amount_field()
+    amount: Amount = amount_field()
     currency: str = Field(max_length=3)
-    description: str = Field(min_length=1, max_length=500)
+    description: NonBlank = Field(min_length=1, max_length=500)
     reference: str = Field(default="", max_length=100)
 
     @field_validator("currency")
@@ -88,8 +87,8 @@ class BudgetLineRead(BudgetLineBase, RecordRead):
 
 class BudgetLineUpdate(SQLModel):
     category: BudgetCategory | None = None
-    description: str | None = Field(default=None, min_length=1, max_length=300)
-    amount: Decimal | None = None
+    description: NonBlank | None = Field(default=None, min_length=1, max_length=300)
+    amount: Amount | None = None
 
 
 class ExpenseRead(ExpenseBase, RecordRead):
@@ -100,6 +99,6 @@ class ExpenseRead(ExpenseBase, RecordRead):
 
 class ExpenseUpdate(SQLModel):
     spent_on: Day | None = None
-    amount: Decimal | None = None
-    description: str | None = Field(default=None, min_length=1, max_length=500)
+    amount: Amount | None = None
+    description: NonBlank | None = Field(default=None, min_length=1, max_length=500)
     reference: str | None = Field(default=None, max_length=100)
