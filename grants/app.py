@@ -12,6 +12,7 @@ from grants.api import figures as api_figures
 from grants.api import projects as api_projects
 from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
+from grants.http.methods import HeadAsGet
 from grants.paths import STATIC_DIR
 from grants.web import (
     auth,
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(FlashCleanup)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     errors.install(app)
     for router in WEB_ROUTERS:
         app.include_router(router, include_in_schema=False)

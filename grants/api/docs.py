@@ -25,6 +25,8 @@ The grants tracker's API: the same services and permissions as the web pages.
 * **Lists** are pages: `limit` (up to 200), `offset`, `total` and the `next` page's URL.
 * **Concurrency**: every single-object GET returns an `ETag`; PATCH, PUT and DELETE need
   it back in `If-Match` (428 without, 412 when the object changed meanwhile).
+* **Methods**: every GET also answers HEAD (the same headers, no body); a method a path
+  does not have is 405, with `Allow` listing the ones it has.
 * **Errors** are `application/problem+json` (RFC 9457) with `errors` per field.
 * **Money** is a decimal string with its ISO 4217 currency, written plainly (`"12500.00"`:
   no sign, exponent or separators); dates are `YYYY-MM-DD` between 1990-01-01 and

@@ -76,6 +76,14 @@ def test_every_operation_declares_its_errors_as_problem_json(spec: dict[str, Any
             assert list(content) == ["application/problem+json"], (method, path, status)
 
 
+def test_head_and_every_routed_method_are_described_without_extra_operations(
+    spec: dict[str, Any],
+) -> None:
+    """HEAD answers wherever GET does; the document keeps one operation per GET."""
+    assert "HEAD" in spec["info"]["description"]
+    assert not [path for path, item in spec["paths"].items() if "head" in item]
+
+
 def test_main_schemas_carry_examples(spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     for name in ("ProjectIn", "MilestoneIn", "ExpenseIn", "ProgressUpdateIn", "Problem"):
