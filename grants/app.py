@@ -14,6 +14,7 @@ from grants.api import reports as api_reports
 from grants.config import Settings, get_settings
 from grants.http.admission import Admission
 from grants.http.limits import BodyLimits, RouteLimits
+from grants.http.methods import HeadAsGet
 from grants.paths import STATIC_DIR
 from grants.web import (
     auth,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyLimits, limits=RouteLimits.of(settings), render=errors.render)
     app.add_middleware(FlashCleanup)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     errors.install(app)
     for router in WEB_ROUTERS:
         app.include_router(router, include_in_schema=False)

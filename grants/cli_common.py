@@ -10,6 +10,7 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 
+from grants.models.notation import parse_day
 from grants.services.errors import DomainError
 
 
@@ -43,6 +44,6 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
         fail(f"{option}: not a date in YYYY-MM-DD form (got {value!r})")

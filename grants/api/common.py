@@ -193,7 +193,7 @@ async def if_match(
         str | None,
         Header(
             alias="If-Match",
-            description="The ETag from your last GET of this object.",
+            description="Required: the ETag from your last GET of this object (428 without).",
             max_length=1000,
         ),
     ] = None,

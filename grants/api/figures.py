@@ -13,7 +13,7 @@ from grants.api.common import READ_ERRORS, Ident
 from grants.api.deps import ApiPrincipal
 from grants.http.deps import ReadDB, Today
 from grants.models import Project, ProjectStatus
-from grants.models.base import Id
+from grants.models.base import Day, Id
 from grants.services import facts, scope
 
 R = TypeVar("R", bound=BaseModel)
@@ -27,7 +27,7 @@ class FiguresQuery(BaseModel):
     call_id: Id | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1.")
     organisation_id: Id | None = Field(default=None, description="A partner of the projects.")
-    as_of: dt.date | None = Field(default=None, description="The day (default: today).")
+    as_of: Day | None = Field(default=None, description="The day (default: today).")
 
 
 class MoneyRead(BaseModel):
@@ -134,7 +134,7 @@ def get_project_figures(
     principal: ApiPrincipal,
     db: ReadDB,
     day: Today,
-    as_of: Annotated[dt.date | None, Query(description="The day (default: today).")] = None,
+    as_of: Annotated[Day | None, Query(description="The day (default: today).")] = None,
 ) -> ProjectFiguresRead:
     """Return one project's figures as of a day, and why it is at risk."""
     scope.get_visible(db, principal, Project, project_id)

@@ -15,7 +15,7 @@ from grants.api.schemas import Input
 from grants.http.deps import ReadDB, Today, engine_of
 from grants.http.downloads import send
 from grants.models import IssuedReportRead, ReportScope
-from grants.models.base import Id
+from grants.models.base import Day, Id
 from reports import archive
 
 router = APIRouter(responses=READ_ERRORS)
@@ -27,7 +27,7 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     304: {"description": "Not modified: `If-None-Match` holds this content's ETag."},
 }
-AsOf = Annotated[dt.date | None, Query(description="The report's date; default today.")]
+AsOf = Annotated[Day | None, Query(description="The report's date; default today.")]
 Fmt = Annotated[Literal["pdf", "html", "xlsx"], Query(alias="format")]
 
 
@@ -36,7 +36,7 @@ class IssueIn(Input):
 
     scope: ReportScope
     scope_id: Id
-    as_of: dt.date | None = Field(default=None, description="Default today.")
+    as_of: Day | None = Field(default=None, description="Default today.")
 
 
 def _draft(

@@ -7,8 +7,6 @@ gets 422 and nothing changes. Amounts travel as decimal strings, never as JSON n
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, computed_field
@@ -42,7 +40,13 @@ from grants.models import (
     UserCreate,
     UserUpdate,
 )
-from grants.models.base import Id, PaymentReference, PlainText, Reason
+from grants.models.base import Day, Id, PaymentReference, PlainText, Reason, RequiredReason
+from grants.models.notation import (
+    AMOUNT_PATTERN,
+    QUANTITY_PATTERN,
+    Amount,
+    Quantity,
+)
 from grants.models.programmes import Objectives
 from grants.services.facts import milestone_facts
 
@@ -54,13 +58,17 @@ def _decimal_string(value: Any) -> Any:
 
 
 Money = Annotated[
-    Decimal,
+    Amount,
     BeforeValidator(_decimal_string),
-    Field(max_digits=15, decimal_places=4),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^[0-9]{1,11}(\.[0-9]{1,4})?$", "examples": ["12500.00"]}
-    ),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["12500.00"]}),
 ]
+"""An amount in a body: a string matching ``AMOUNT_PATTERN``, never a JSON number."""
+Figure = Annotated[
+    Quantity,
+    BeforeValidator(_decimal_string),
+    WithJsonSchema({"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["120", "-3.5"]}),
+]
+"""An indicator's baseline, target or value: like ``Money``, and it may be negative."""
 
 
 def example(data: dict[str, Any]) -> Any:
@@ -175,8 +183,8 @@ class MilestonePatch(Input, MilestoneUpdate):
 
 
 class ReplanIn(Input):
-    due_date: dt.date
-    reason: Reason = Field(min_length=1)
+    due_date: Day
+    reason: RequiredReason
 
 
 class TrancheIn(Input, TrancheCreate):
@@ -197,13 +205,13 @@ class BudgetLinePatch(Input, BudgetLineUpdate):
 
 
 class IndicatorIn(Input, IndicatorCreate):
-    baseline: Money
-    target: Money
+    baseline: Figure
+    target: Figure
 
 
 class IndicatorPatch(Input, IndicatorUpdate):
-    baseline: Money | None = None
-    target: Money | None = None
+    baseline: Figure | None = None
+    target: Figure | None = None
 
 
 # Workflow steps.
@@ -247,7 +255,7 @@ class ExpensePatch(Input, ExpenseUpdate):
 
 class IndicatorValueIn(Input, IndicatorValueCreate):
     indicator_id: Id
-    value: Money
+    value: Figure
 
 
 class ProgressUpdateBody(Input, ProgressUpdateCreate):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from openpyxl.utils.datetime import from_excel
@@ -17,6 +17,8 @@ from openpyxl.utils.datetime import from_excel
 from grants.exchange.layout import Column
 from grants.i18n import _
 from grants.models.base import CONTROL_CHARACTERS
+from grants.models.notation import plain_number
+from grants.services.forms import whole_point
 
 # Spaces, no-break spaces, narrow no-break spaces and apostrophes group thousands.
 THOUSANDS = re.compile(r"[\s\u00a0\u202f'\u2019]")
@@ -87,12 +89,9 @@ def read_decimal(value: Any) -> Decimal:
         text = text.replace(symbol, "")
     text = _decimal_point(text.strip())
     try:
-        number = Decimal(text)
-    except InvalidOperation:
+        return plain_number(whole_point(text), signed=True)
+    except ValueError:
         raise CellError(_("not a number")) from None
-    if not number.is_finite():
-        raise CellError(_("not a number"))
-    return number
 
 
 def _decimal_point(text: str) -> str:

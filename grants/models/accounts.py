@@ -9,11 +9,12 @@ from sqlmodel import Field, SQLModel
 
 from grants.models.base import EMAIL, PlainText, Versioned, enum_type, timestamp_field, utcnow
 from grants.models.enums import Role
+from grants.models.notation import NonBlank
 
 
 class UserBase(SQLModel):
     email: str = Field(max_length=254, unique=True, schema_extra=EMAIL)
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: NonBlank = Field(min_length=1, max_length=200)
     locale: str = Field(default="en", max_length=10)
 
 
@@ -67,7 +68,7 @@ class UserRead(UserBase):
 
 
 class UserUpdate(PlainText):
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: NonBlank | None = Field(default=None, min_length=1, max_length=200)
     locale: str | None = Field(default=None, max_length=10)
 
 

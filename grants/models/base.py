@@ -12,7 +12,13 @@ from typing import Annotated, Any
 import pycountry
 import pydantic
 from babel.numbers import get_currency_precision
-from pydantic import AfterValidator, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, DateTime, Numeric, TypeDecorator
 from sqlalchemy import Enum as SAEnum
@@ -20,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
+
+from grants.models.notation import DECIMAL_PLACES, NonBlank, iso_day
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -36,7 +44,7 @@ LINE_CODE = {"pattern": r"^[A-Za-z0-9_.-]+$"}
 EMAIL = {"pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}
 ORG_ID = {"pattern": r"^[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9_.:/-]+$"}
 
-SCALE = 4
+SCALE = DECIMAL_PLACES
 MAX_ID = 2_147_483_647
 """The largest row id: ids are 32-bit columns, so a larger one is refused, never looked up."""
 Id = Annotated[int, pydantic.Field(ge=1, le=MAX_ID)]
@@ -171,6 +179,10 @@ PAYMENT_REFERENCE_LENGTH = 100
 Reason = Annotated[str, StringConstraints(max_length=REASON_LENGTH), PLAIN_TEXT]
 """Why a workflow step is taken (return, suspend, cancel, re-plan), or the note sent with a
 submission: kept with the record and in the audit trail."""
+RequiredReason = Annotated[
+    NonBlank, StringConstraints(min_length=1, max_length=REASON_LENGTH), PLAIN_TEXT
+]
+"""A reason that must be given (a re-plan's): a ``Reason`` that is not blank."""
 PaymentReference = Annotated[
     str, StringConstraints(max_length=PAYMENT_REFERENCE_LENGTH), PLAIN_TEXT
 ]
@@ -250,8 +262,9 @@ def check_day(value: dt.date) -> dt.date:
     return value
 
 
-Day = Annotated[dt.date, AfterValidator(check_day)]
-"""A date a person or a file gives: within ``EARLIEST_DAY`` and ``LATEST_DAY``."""
+Day = Annotated[dt.date, BeforeValidator(iso_day), AfterValidator(check_day)]
+"""A date a person or a file gives: written ``YYYY-MM-DD`` (or already a date), within
+``EARLIEST_DAY`` and ``LATEST_DAY``."""
 
 
 def not_before(value: dt.date, info: ValidationInfo, earlier: str) -> dt.date:

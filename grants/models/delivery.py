@@ -22,10 +22,11 @@ from grants.models.base import (
     enum_type,
 )
 from grants.models.enums import MilestoneStatus, TrancheStatus
+from grants.models.notation import Amount, NonBlank
 
 
 class MilestoneBase(SQLModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: NonBlank = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=10_000)
     due_date: Day
     evidence_required: str = Field(default="", max_length=2000)
@@ -65,7 +66,7 @@ class MilestoneCreate(MilestoneBase, PlainText):
 
 
 class MilestoneUpdate(PlainText):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: NonBlank | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
     due_date: Day | None = None
     evidence_required: str | None = Field(default=None, max_length=2000)
@@ -73,7 +74,7 @@ class MilestoneUpdate(PlainText):
 
 
 class TrancheBase(SQLModel):
-    amount: Decimal = amount_field()
+    amount: Amount = amount_field()
     currency: str = Field(max_length=3)
     planned_date: Day
 
@@ -152,5 +153,5 @@ class TrancheRead(TrancheBase, RecordRead):
 
 
 class TrancheUpdate(PlainText):
-    amount: Decimal | None = None
+    amount: Amount | None = None
     planned_date: Day | None = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,13 +19,14 @@ from grants.models.base import (
     enum_type,
 )
 from grants.models.enums import BudgetCategory
+from grants.models.notation import Amount, NonBlank
 
 
 class BudgetLineBase(SQLModel):
     code: str = Field(max_length=20, schema_extra=LINE_CODE)
     category: BudgetCategory = Field(sa_type=enum_type(BudgetCategory, "category"))
-    description: str = Field(min_length=1, max_length=300)
-    amount: Decimal = amount_field()
+    description: NonBlank = Field(min_length=1, max_length=300)
+    amount: Amount = amount_field()
     currency: str = Field(max_length=3)
 
     @field_validator("currency")
@@ -54,9 +53,9 @@ class BudgetLineCreate(BudgetLineBase, PlainText):
 class ExpenseBase(SQLModel):
     budget_line_id: Id
     spent_on: Day
-    amount: Decimal = amount_field()
+    amount: Amount = amount_field()
     currency: str = Field(max_length=3)
-    description: str = Field(min_length=1, max_length=500)
+    description: NonBlank = Field(min_length=1, max_length=500)
     reference: str = Field(default="", max_length=PAYMENT_REFERENCE_LENGTH)
 
     @field_validator("currency")
@@ -91,8 +90,8 @@ class BudgetLineRead(BudgetLineBase, RecordRead):
 
 class BudgetLineUpdate(PlainText):
     category: BudgetCategory | None = None
-    description: str | None = Field(default=None, min_length=1, max_length=300)
-    amount: Decimal | None = None
+    description: NonBlank | None = Field(default=None, min_length=1, max_length=300)
+    amount: Amount | None = None
 
 
 class ExpenseRead(ExpenseBase, RecordRead):
@@ -103,6 +102,6 @@ class ExpenseRead(ExpenseBase, RecordRead):
 
 class ExpenseUpdate(PlainText):
     spent_on: Day | None = None
-    amount: Decimal | None = None
-    description: str | None = Field(default=None, min_length=1, max_length=500)
+    amount: Amount | None = None
+    description: NonBlank | None = Field(default=None, min_length=1, max_length=500)
     reference: str | None = Field(default=None, max_length=PAYMENT_REFERENCE_LENGTH)

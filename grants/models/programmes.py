@@ -28,11 +28,12 @@ from grants.models.base import (
     not_before,
 )
 from grants.models.enums import OrganisationKind
+from grants.models.notation import Amount, NonBlank
 
 
 class OrganisationBase(SQLModel):
     ref: str = Field(max_length=40, unique=True, schema_extra=CODE)
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlank = Field(min_length=1, max_length=200)
     kind: OrganisationKind = Field(sa_type=enum_type(OrganisationKind, "kind"))
     country: str | None = Field(default=None, max_length=2)
     city: str | None = Field(default=None, max_length=100)
@@ -57,7 +58,7 @@ class OrganisationCreate(OrganisationBase, PlainText):
 
 
 class OrganisationUpdate(PlainText):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlank | None = Field(default=None, min_length=1, max_length=200)
     kind: OrganisationKind | None = None
     country: str | None = Field(default=None, max_length=2)
     city: str | None = Field(default=None, max_length=100)
@@ -67,10 +68,10 @@ class OrganisationUpdate(PlainText):
 
 class ProgrammeBase(SQLModel):
     code: str = Field(max_length=40, unique=True, schema_extra=CODE)
-    title: str = Field(min_length=1, max_length=300)
+    title: NonBlank = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=10_000)
     currency: str = Field(max_length=3)
-    budget: Decimal = amount_field()
+    budget: Amount = amount_field()
     start_date: Day
     end_date: Day
     managing_organisation_id: Id = Field(foreign_key="organisation.id", index=True)
@@ -121,11 +122,11 @@ class ProgrammeFunder(Versioned, table=True):
 class CallBase(SQLModel):
     programme_id: Id = Field(foreign_key="programme.id", index=True)
     code: str = Field(max_length=40, unique=True, schema_extra=CODE)
-    title: str = Field(min_length=1, max_length=300)
+    title: NonBlank = Field(min_length=1, max_length=300)
     opens_on: Day
     closes_on: Day
     currency: str = Field(max_length=3)
-    max_amount: Decimal = amount_field()
+    max_amount: Amount = amount_field()
 
     @field_validator("currency")
     @classmethod
@@ -170,13 +171,15 @@ class Objective(Versioned, table=True):
 
 
 ObjectiveCode = Annotated[
-    str, StringConstraints(min_length=1, max_length=OBJECTIVE_CODE_LENGTH), PLAIN_TEXT
+    NonBlank, StringConstraints(min_length=1, max_length=OBJECTIVE_CODE_LENGTH), PLAIN_TEXT
 ]
 Objectives = Annotated[
     dict[
         ObjectiveCode,
         Annotated[
-            str, StringConstraints(min_length=1, max_length=OBJECTIVE_TITLE_LENGTH), PLAIN_TEXT
+            NonBlank,
+            StringConstraints(min_length=1, max_length=OBJECTIVE_TITLE_LENGTH),
+            PLAIN_TEXT,
         ],
     ],
     pydantic.Field(min_length=1, max_length=20),
@@ -193,9 +196,9 @@ class ProgrammeRead(ProgrammeBase, RecordRead):
 
 
 class ProgrammeUpdate(PlainText):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: NonBlank | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=10_000)
-    budget: Decimal | None = None
+    budget: Amount | None = None
     start_date: Day | None = None
     end_date: Day | None = None
 
@@ -205,7 +208,7 @@ class CallRead(CallBase, RecordRead):
 
 
 class CallUpdate(PlainText):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: NonBlank | None = Field(default=None, min_length=1, max_length=300)
     opens_on: Day | None = None
     closes_on: Day | None = None
-    max_amount: Decimal | None = None
+    max_amount: Amount | None = None

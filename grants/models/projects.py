@@ -25,18 +25,19 @@ from grants.models.base import (
     not_before,
 )
 from grants.models.enums import PartnerRole, ProjectStatus
+from grants.models.notation import Amount, NonBlank
 from grants.models.programmes import ObjectiveCode
 
 
 class ProjectBase(SQLModel):
     reference: str = Field(max_length=40, unique=True, schema_extra=CODE)
     call_id: Id = Field(foreign_key="call.id", index=True)
-    title: str = Field(min_length=1, max_length=300)
+    title: NonBlank = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=10_000)
-    city: str = Field(min_length=1, max_length=100)
+    city: NonBlank = Field(min_length=1, max_length=100)
     country: str = Field(max_length=2, index=True)
     currency: str = Field(max_length=3)
-    awarded_amount: Decimal = amount_field()
+    awarded_amount: Amount = amount_field()
     planned_start: Day
     planned_end: Day
     manager_id: Id | None = Field(default=None, foreign_key="user_account.id", index=True)
@@ -91,11 +92,11 @@ class ProjectCreate(ProjectBase, PlainText):
 
 
 class ProjectUpdate(PlainText):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: NonBlank | None = Field(default=None, min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=10_000)
-    city: str | None = Field(default=None, min_length=1, max_length=100)
+    city: NonBlank | None = Field(default=None, min_length=1, max_length=100)
     country: str | None = Field(default=None, max_length=2)
-    awarded_amount: Decimal | None = None
+    awarded_amount: Amount | None = None
     planned_start: Day | None = None
     planned_end: Day | None = None
     manager_id: Id | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from pydantic import ValidationInfo, field_validator
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint
@@ -23,14 +22,15 @@ from grants.models.base import (
     utcnow,
 )
 from grants.models.enums import OverallStatus, ReviewStatus
+from grants.models.notation import NonBlank, Quantity
 
 
 class IndicatorBase(SQLModel):
     code: str = Field(max_length=20, schema_extra=LINE_CODE)
-    title: str = Field(min_length=1, max_length=300)
-    unit: str = Field(min_length=1, max_length=50)
-    baseline: Decimal = amount_field()
-    target: Decimal = amount_field()
+    title: NonBlank = Field(min_length=1, max_length=300)
+    unit: NonBlank = Field(min_length=1, max_length=50)
+    baseline: Quantity = amount_field()
+    target: Quantity = amount_field()
 
 
 class Indicator(IndicatorBase, Versioned, table=True):
@@ -50,7 +50,7 @@ class IndicatorValueBase(SQLModel):
     indicator_id: Id
     period_start: Day
     period_end: Day
-    value: Decimal = amount_field()
+    value: Quantity = amount_field()
     note: str = Field(default="", max_length=2000)
 
     @field_validator("period_end")
@@ -151,10 +151,10 @@ class IndicatorRead(IndicatorBase, RecordRead):
 
 
 class IndicatorUpdate(PlainText):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    unit: str | None = Field(default=None, min_length=1, max_length=50)
-    baseline: Decimal | None = None
-    target: Decimal | None = None
+    title: NonBlank | None = Field(default=None, min_length=1, max_length=300)
+    unit: NonBlank | None = Field(default=None, min_length=1, max_length=50)
+    baseline: Quantity | None = None
+    target: Quantity | None = None
 
 
 class IndicatorValueRead(IndicatorValueBase, RecordRead):

@@ -9,17 +9,24 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import (
+    NumberFormatError,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+    parse_decimal,
+)
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from grants import i18n
 from grants.i18n import _
 from grants.models.base import CONTROL_CHARACTERS, SCALE
+from grants.models.notation import INTEGER_DIGITS, plain_number
 from grants.services.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
 Errors = dict[str, str]
-MAX_NUMBER = 10**11  # amounts are stored with 15 digits, four of them decimals
+MAX_NUMBER = 10**INTEGER_DIGITS  # amounts are stored with 15 digits, four of them decimals
 HIDDEN_IN_NAMES = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters no file name needs: controls, and the marks that reorder how text is shown
 (a right-to-left override makes ``evil\u202etxt.exe`` read as ``evilexe.txt``)."""
@@ -48,15 +55,33 @@ def checked_text(field: str, value: Any, rule: Any) -> Any:
 
 
 def parse_amount(text: str) -> Decimal:
-    """Return ``text`` as a decimal written the way the active language writes numbers."""
+    """Return ``text`` as a decimal written the way the active language writes numbers.
+
+    Grouping (``1,250.50``, ``1 250``) and the language's decimal mark are a person's way of
+    writing; what is left must be a plain number (``grants.models.notation``), so a plus
+    sign, an exponent, an underscore or another script's digits are refused here as in the
+    API and the importer.
+    """
     cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    language = i18n.locale()
     try:
-        value = parse_decimal(cleaned, locale=i18n.locale(), strict=True)
+        parse_decimal(cleaned, locale=language, strict=True)
     except NumberFormatError as error:
         raise ValueError(cleaned) from error
-    if not value.is_finite():
-        raise ValueError(cleaned)
-    return value
+    plain = (
+        cleaned.replace(get_minus_sign_symbol(language), "-")
+        .replace(get_group_symbol(language), "")
+        .replace(get_decimal_symbol(language), ".")
+    )
+    return plain_number(whole_point(plain), signed=True)
+
+
+def whole_point(text: str) -> str:
+    """Return ``text`` with a bare leading or trailing point completed (``.5``, ``12.``)."""
+    sign, rest = ("-", text[1:]) if text.startswith("-") else ("", text)
+    if rest.startswith("."):
+        rest = "0" + rest
+    return sign + rest.removesuffix(".")
 
 
 def amount_message() -> str:
@@ -87,7 +112,9 @@ def _message(error: Mapping[str, Any]) -> str:
     names_a_row = any(str(part).endswith(("_id", "_ids")) for part in error.get("loc", ()))
     if names_a_row and kind in {"greater_than_equal", "less_than_equal"}:
         return _("Choose one of the options.")  # an id beyond any row's
-    if kind == "missing" or (kind == "string_too_short" and not error.get("input")):
+    if kind in {"missing", "string_blank"} or (
+        kind == "string_too_short" and not error.get("input")
+    ):
         return _("Fill in this field.")
     if kind == "string_too_long":
         return _("Use at most {n} characters.").format(n=context.get("max_length"))

@@ -36,7 +36,7 @@ from grants.models import (
     TrancheStatus,
     User,
 )
-from grants.models.base import Id
+from grants.models.base import Day, Id
 from grants.services import facts, scope
 from grants.services.access import Principal, works_as_manager
 from grants.services.errors import NotFound
@@ -127,8 +127,8 @@ class MilestoneFilters(Filters):
     country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
     call_id: Id | None = None
     overdue: bool | None = None
-    due_after: dt.date | None = Field(default=None, description="Due on or after this date.")
-    due_before: dt.date | None = Field(default=None, description="Due before this date.")
+    due_after: Day | None = Field(default=None, description="Due on or after this date.")
+    due_before: Day | None = Field(default=None, description="Due before this date.")
     q: str | None = _words()
     sort: Literal["due_date", "-due_date", "position", "status", "title", "project_id"] = "due_date"
 
@@ -136,8 +136,8 @@ class MilestoneFilters(Filters):
 class TrancheFilters(Filters):
     project_id: Id | None = None
     status: TrancheStatus | None = None
-    due_after: dt.date | None = Field(default=None, description="Planned on or after this date.")
-    due_before: dt.date | None = Field(default=None, description="Planned before this date.")
+    due_after: Day | None = Field(default=None, description="Planned on or after this date.")
+    due_before: Day | None = Field(default=None, description="Planned before this date.")
     sort: Literal["planned_date", "-planned_date", "position", "amount", "-amount"] = "planned_date"
 
 
@@ -151,8 +151,8 @@ class ExpenseFilters(Filters):
     project_id: Id | None = None
     budget_line_id: Id | None = None
     organisation_id: Id | None = None
-    spent_after: dt.date | None = Field(default=None, description="Spent on or after this date.")
-    spent_before: dt.date | None = Field(default=None, description="Spent before this date.")
+    spent_after: Day | None = Field(default=None, description="Spent on or after this date.")
+    spent_before: Day | None = Field(default=None, description="Spent before this date.")
     sort: Literal["spent_on", "-spent_on", "amount", "-amount"] = "-spent_on"
 
 

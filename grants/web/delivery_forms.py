@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,7 +21,7 @@ from grants.models import (
     TrancheCreate,
     TrancheUpdate,
 )
-from grants.models.base import Reason
+from grants.models.base import Day, Reason
 from grants.services import milestones, programmes, scope, tranches
 from grants.services.access import Principal, require_manager
 from grants.web.deps import CsrfProtected
@@ -147,7 +146,7 @@ def milestone_edit(
 
 
 class _Replan(BaseModel):
-    due_date: dt.date
+    due_date: Day
     reason: Reason
 
 

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from grants.http.admission import busy_headers, busy_message
 from grants.http.deps import SignInRequired
+from grants.http.methods import allowed_methods
 from grants.i18n import _
 from grants.services.errors import (
     Conflict,
@@ -155,6 +156,11 @@ def install(app: FastAPI) -> None:
         message = _("This page does not exist.") if error.status_code == 404 else str(error.detail)
         response = render(request, error.status_code, message)
         response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            # A route knows only its own methods; the path may have others on other routes.
+            allowed = allowed_methods(request.app.routes, request.scope)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -21,8 +21,16 @@ DOCS_CSP = CSP + "; style-src 'self' 'unsafe-inline'"
 REPORT_CSP = CSP + "; style-src 'self' 'unsafe-inline'"
 
 
-def secure(headers: MutableHeaders, path: str, scheme: str) -> None:
-    """Set the security headers for a response to ``path`` over ``scheme``."""
+# Stylesheets, scripts and the API docs' assets: the same for everyone, and not personal.
+PUBLIC_ASSETS = ("/static/", "/api/docs/assets/")
+ASSET_CACHE = "public, no-cache"
+"""Any cache may keep an asset, but asks each time whether it changed (its ``ETag`` and
+``Last-Modified`` answer 304 when not), so a new release shows at once although the
+assets' addresses do not change."""
+
+
+def secure(headers: MutableHeaders, path: str, scheme: str, status: int = 200) -> None:
+    """Set the security headers for a ``status`` response to ``path`` over ``scheme``."""
     if path.startswith("/api/docs"):
         headers["Content-Security-Policy"] = DOCS_CSP
     elif path.endswith("/report.html"):
@@ -32,8 +40,8 @@ def secure(headers: MutableHeaders, path: str, scheme: str) -> None:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"
-    if path.startswith(("/static/", "/api/docs/assets/")):
-        headers.setdefault("Cache-Control", "public, max-age=3600")
+    if path.startswith(PUBLIC_ASSETS) and status in {200, 206, 304}:
+        headers["Cache-Control"] = ASSET_CACHE
     else:
         headers["Cache-Control"] = "no-store"
     if scheme == "https":
@@ -42,7 +50,7 @@ def secure(headers: MutableHeaders, path: str, scheme: str) -> None:
 
 def apply(request: Request, response: Response) -> Response:
     """Add the security headers to ``response`` and return it."""
-    secure(response.headers, request.url.path, request.url.scheme)
+    secure(response.headers, request.url.path, request.url.scheme, response.status_code)
     return response
 
 
@@ -59,7 +67,12 @@ class SecurityHeaders:
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                secure(MutableHeaders(scope=message), scope["path"], scope.get("scheme", "http"))
+                secure(
+                    MutableHeaders(scope=message),
+                    scope["path"],
+                    scope.get("scheme", "http"),
+                    message["status"],
+                )
             await send(message)
 
         await self.app(scope, receive, send_secured)

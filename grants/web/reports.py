@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,13 +11,14 @@ from grants import db
 from grants.http.deps import PathId, ReadDB, SignedIn, engine_of, today_of
 from grants.http.downloads import send
 from grants.models import IssuedReport, ReportScope
+from grants.models.base import Day
 from grants.services import scope
 from grants.web.deps import CsrfProtected
 from reports import archive
 
 router = APIRouter()
 Fmt = Literal["pdf", "html", "xlsx"]
-AsOf = Annotated[dt.date | None, Query()]
+AsOf = Annotated[Day | None, Query()]
 SCOPES = {
     "projects": ReportScope.PROJECT,
     "programmes": ReportScope.PROGRAMME,
@@ -56,7 +56,7 @@ def issue(
     ident: PathId,
     principal: SignedIn,
     session: ReadDB,
-    as_of: Annotated[dt.date | None, Form()] = None,
+    as_of: Annotated[Day | None, Form()] = None,
 ) -> Response:
     """Issue the report (the programme's grant manager) and download its frozen PDF."""
     day = today_of(request)

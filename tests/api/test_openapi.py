@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from grants.app import create_app
 from grants.config import Settings
 from tests.conftest import Demo
+from tests.helpers import MANAGER
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -74,6 +75,39 @@ def test_every_operation_declares_its_errors_as_problem_json(spec: dict[str, Any
         for status in expected:
             content = operation["responses"][status]["content"]
             assert list(content) == ["application/problem+json"], (method, path, status)
+
+
+def _if_match(operation: dict[str, Any]) -> bool | None:
+    """Whether the operation requires ``If-Match``; None if it takes no such header."""
+    found = [p["required"] for p in operation.get("parameters", []) if p["name"] == "If-Match"]
+    return found[0] if found else None
+
+
+def test_if_match_is_required_where_a_request_without_it_is_428(
+    app: FastAPI, demo: Demo, spec: dict[str, Any]
+) -> None:
+    """PATCH, PUT and DELETE answer 428 without it; workflow steps take it optionally."""
+    for method, path, operation in _operations(spec):
+        required = _if_match(operation)
+        if method in {"patch", "put", "delete"}:
+            assert required is True, (method, path)
+        elif required is not None:
+            assert (method, required) == ("post", False), path
+    manager = TestClient(app, headers={"Authorization": f"Bearer {demo.tokens[MANAGER]}"})
+    project = manager.get("/api/v1/projects", params={"limit": 1}).json()["items"][0]["id"]
+    assert _if_match(spec["paths"]["/api/v1/projects/{project_id}"]["patch"]) is True
+    assert manager.patch(f"/api/v1/projects/{project}", json={"title": "X"}).status_code == 428
+    assert _if_match(spec["paths"]["/api/v1/projects/{project_id}/suspend"]["post"]) is False
+    stepped = manager.post(f"/api/v1/projects/{project}/suspend", json={"reason": "Audit"})
+    assert stepped.status_code != 428, stepped.text
+
+
+def test_head_and_every_routed_method_are_described_without_extra_operations(
+    spec: dict[str, Any],
+) -> None:
+    """HEAD answers wherever GET does; the document keeps one operation per GET."""
+    assert "HEAD" in spec["info"]["description"]
+    assert not [path for path, item in spec["paths"].items() if "head" in item]
 
 
 def test_main_schemas_carry_examples(spec: dict[str, Any]) -> None:

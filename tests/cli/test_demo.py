@@ -177,7 +177,7 @@ def test_demo_refuses_a_database_with_data_and_reset_replaces_it(
     assert count(demo, Project) == 14
 
 
-@pytest.mark.parametrize("bad", ["2026-13-01", "tomorrow", "15/06/2026"])
+@pytest.mark.parametrize("bad", ["2026-13-01", "tomorrow", "15/06/2026", "20260615"])
 def test_demo_refuses_a_bad_date(bad: str, tmp_path: Path) -> None:
     result = run_demo(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, "--today", bad)
     assert result.returncode == 2

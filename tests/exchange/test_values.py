@@ -37,7 +37,9 @@ def test_dates_in_every_form_a_spreadsheet_gives(typed: Any, expected: dt.date) 
     assert read_date(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["31/31/2026", "next week", "2026-02-30", 46112.5, -3])
+@pytest.mark.parametrize(
+    "typed", ["31/31/2026", "next week", "2026-02-30", 46112.5, -3, "2026-03-31T00:00:00", "0"]
+)
 def test_a_date_that_is_not_one_is_refused(typed: Any) -> None:
     with pytest.raises(CellError, match="not a date"):
         read_date(typed)
@@ -53,6 +55,9 @@ def test_a_date_that_is_not_one_is_refused(typed: Any) -> None:
         ("12,500.50", Decimal("12500.50")),
         ("1,234,567", Decimal("1234567")),
         ("€ 45000", Decimal("45000")),
+        ("-12,50", Decimal("-12.50")),
+        (".5", Decimal("0.5")),
+        ("12.", Decimal(12)),
         (12500.5, Decimal("12500.5")),
         (0.1, Decimal("0.1")),
         (7, Decimal(7)),
@@ -67,7 +72,9 @@ def test_a_lone_comma_before_three_digits_is_ambiguous() -> None:
         read_decimal("12,500")
 
 
-@pytest.mark.parametrize("typed", ["twelve", "NaN", "Infinity", "1.2.3"])
+@pytest.mark.parametrize(
+    "typed", ["twelve", "NaN", "Infinity", "1.2.3", "+5", "1E+2", "1_000", "\u0661\u0660\u0660"]
+)
 def test_text_that_is_not_a_number_is_refused(typed: str) -> None:
     with pytest.raises(CellError, match="not a number"):
         read_decimal(typed)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -151,12 +153,36 @@ def test_downloads_are_attachments_never_rendered(
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_static_files_have_the_headers_but_may_be_cached(app: FastAPI) -> None:
-    response = Browser(app).get("/static/app.css")
+@pytest.mark.parametrize("path", ["/static/app.css", "/static/vendor/htmx.min.js"])
+def test_static_files_have_the_headers_and_are_cached_as_the_readme_says(
+    app: FastAPI, path: str
+) -> None:
+    """Public, not personal, at addresses that do not change between releases: any cache may
+    keep them, but asks each time (304 when unchanged), so an upgrade shows at once."""
+    browser = Browser(app)
+    response = browser.get(path)
     assert response.status_code == 200
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert "no-store" not in response.headers["cache-control"]
+    assert response.headers["cache-control"] == "public, no-cache"
+    again = browser.get(path, headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["cache-control"] == "public, no-cache"
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "`Cache-Control: public, no-cache`" in readme
+
+
+def test_the_api_docs_assets_are_cached_like_static_files(app: FastAPI) -> None:
+    page = Browser(app).get("/api/docs")
+    asset = next(src for src in re.findall(r'src="([^"]+)"', page.text) if "assets" in src)
+    assert Browser(app).get(asset).headers["cache-control"] == "public, no-cache"
+
+
+def test_a_static_file_that_does_not_exist_is_not_cached(app: FastAPI) -> None:
+    response = Browser(app).get("/static/no-such-file.css")
+    assert response.status_code == 404
+    assert response.headers["cache-control"] == "no-store"
 
 
 @pytest.mark.parametrize("kind", ["500 page", "API problem 500"])

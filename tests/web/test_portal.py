@@ -445,6 +445,33 @@ def test_the_expense_form_shows_each_lines_remaining_budget(demo: Demo, browsers
     assert value_of(form, "spent_on") == TODAY.isoformat()
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("1,234.56", "1234.56"),
+        ("1 234.56", "1234.56"),
+        ("1\u202f234.56", "1234.56"),
+        ("1234.5", "1234.50"),
+        (".5", "0.50"),
+        ("12.", "12.00"),
+    ],
+)
+def test_an_expense_amount_is_read_as_people_write_it(
+    demo: Demo, browsers: Browsers, typed: str, stored: str
+) -> None:
+    reference = f"INV-{typed}"
+    fields = {
+        "budget_line_id": str(_line(demo, "ZRQ-WOMEN").id),
+        "spent_on": "2026-06-12",
+        "amount": typed,
+        "description": "Interpreters",
+        "reference": reference,
+    }
+    response = post(browsers[EDITOR_ZARQA], f"/projects/{_zarqa(demo)}/expenses/new", fields)
+    assert response.status_code == 303, response.text
+    assert find(demo, Expense, Expense.reference == reference).amount == Decimal(stored)
+
+
 def test_record_an_expense(demo: Demo, browsers: Browsers) -> None:
     line = _line(demo, "ZRQ-WOMEN")
     browser = browsers[EDITOR_ZARQA]
@@ -480,6 +507,13 @@ def test_record_an_expense(demo: Demo, browsers: Browsers) -> None:
         ({"budget_line_id": "999999"}, "budget_line_id", "not a budget line"),
         ({"budget_line_id": "99999999999"}, "budget_line_id", "Choose one of the options"),
         ({"amount": "123456789012345"}, "amount", "below 100,000,000,000"),
+        ({"amount": "1_000"}, "amount", "Enter an amount"),
+        ({"amount": "+5"}, "amount", "Enter an amount"),
+        ({"amount": "1E+2"}, "amount", "Enter an amount"),
+        ({"amount": "\u0661\u0660\u0660"}, "amount", "Enter an amount"),
+        ({"spent_on": "2026-06-10T00:00:00"}, "spent_on", "YYYY-MM-DD"),
+        ({"spent_on": "20260610"}, "spent_on", "YYYY-MM-DD"),
+        ({"description": "\u3000"}, "description", "Fill in this field"),
     ],
     ids=[
         "not a number",
@@ -492,6 +526,13 @@ def test_record_an_expense(demo: Demo, browsers: Browsers) -> None:
         "no such line",
         "beyond any line",
         "too large",
+        "underscore",
+        "plus sign",
+        "exponent",
+        "arabic-indic digits",
+        "date and time",
+        "date without dashes",
+        "ideographic space",
     ],
 )
 def test_bad_expense_input_is_shown_next_to_its_field(
