@@ -7,7 +7,6 @@ gets 422 and nothing changes. Amounts travel as decimal strings, never as JSON n
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 from typing import Annotated, Any
@@ -36,6 +35,7 @@ from grants.models import (
     IndicatorValueCreate,
     MilestoneCreate,
     MilestoneRead,
+    MilestoneReplan,
     MilestoneUpdate,
     OrganisationCreate,
     OrganisationUpdate,
@@ -209,9 +209,8 @@ class MilestonePatch(Input, MilestoneUpdate):
     responsible_organisation_id: Id | None = None
 
 
-class ReplanIn(Input):
-    due_date: dt.date
-    reason: str = Field(min_length=1, max_length=2000)
+class ReplanIn(Input, MilestoneReplan):
+    pass
 
 
 class TrancheIn(Input, TrancheCreate):

@@ -61,6 +61,13 @@ class MilestoneUpdate(SQLModel):
     responsible_organisation_id: int | None = None
 
 
+class MilestoneReplan(SQLModel):
+    """A milestone's new due date, and why it moves (its baseline date stays)."""
+
+    due_date: Day
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class TrancheBase(SQLModel):
     amount: Decimal = amount_field()
     currency: str = Field(max_length=3)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
 from sqlmodel import Session
 
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB
@@ -15,6 +13,7 @@ from grants.i18n import _
 from grants.models import (
     Milestone,
     MilestoneCreate,
+    MilestoneReplan,
     MilestoneUpdate,
     PartnerRole,
     Project,
@@ -145,11 +144,6 @@ def milestone_edit(
     )
 
 
-class _Replan(BaseModel):
-    due_date: dt.date
-    reason: str
-
-
 def _replan_form(milestone: Milestone) -> Form:
     fields = [
         Field(
@@ -183,7 +177,7 @@ def milestone_replan(
     form = _replan_form(milestone)
 
     def save(values: dict[str, Any], version: int | None) -> Milestone:
-        data = parse(_Replan, form, values)
+        data = parse(MilestoneReplan, form, values)
         return milestones.replan_milestone(
             db, principal, milestone, data.due_date, data.reason, version
         )
