@@ -38,10 +38,11 @@ pytest: install
 test: lint typecheck pytest
 
 # The local loop: lint, types and every test on SQLite, without the PostgreSQL copies, the
-# browser journeys and the schemathesis run (all three stay in `make test` and in CI).
+# browser journeys, the schemathesis run and the fuzz (all four stay in `make test` and in CI).
 test-fast: lint typecheck
 	$(BIN)/python -m pytest -q -k "not postgresql" \
-		--ignore=tests/browser --ignore=tests/api/test_schemathesis.py
+		--ignore=tests/browser --ignore=tests/api/test_schemathesis.py \
+		--ignore=tests/security/test_fuzz.py
 
 messages: install
 	mkdir -p grants/locale

@@ -25,6 +25,7 @@ from grants.models import (
     IndicatorValueCreate,
     MilestoneCreate,
     MilestoneRead,
+    MilestoneReplan,
     MilestoneUpdate,
     OrganisationCreate,
     OrganisationUpdate,
@@ -40,7 +41,7 @@ from grants.models import (
     UserCreate,
     UserUpdate,
 )
-from grants.models.base import Day, Id, PaymentReference, PlainText, Reason, RequiredReason
+from grants.models.base import Id, PaymentReference, PlainText, Reason
 from grants.models.notation import (
     AMOUNT_PATTERN,
     QUANTITY_PATTERN,
@@ -182,9 +183,8 @@ class MilestonePatch(Input, MilestoneUpdate):
     responsible_organisation_id: Id | None = None
 
 
-class ReplanIn(Input):
-    due_date: Day
-    reason: RequiredReason
+class ReplanIn(Input, MilestoneReplan):
+    pass
 
 
 class TrancheIn(Input, TrancheCreate):

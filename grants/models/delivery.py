@@ -16,6 +16,7 @@ from grants.models.base import (
     Id,
     PlainText,
     RecordRead,
+    RequiredReason,
     Versioned,
     amount_field,
     check_currency,
@@ -71,6 +72,13 @@ class MilestoneUpdate(PlainText):
     due_date: Day | None = None
     evidence_required: str | None = Field(default=None, max_length=2000)
     responsible_organisation_id: Id | None = None
+
+
+class MilestoneReplan(PlainText):
+    """A milestone's new due date, and why it moves (its baseline date stays)."""
+
+    due_date: Day
+    reason: RequiredReason
 
 
 class TrancheBase(SQLModel):

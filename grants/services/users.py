@@ -127,6 +127,14 @@ def verify_password(password: str, password_hash: str) -> tuple[bool, str | None
     return password_hasher().verify_and_update(password, password_hash)
 
 
+def _filled(field: str, value: str | None) -> str:
+    """Return ``value`` without the spaces around it; refuse it when nothing else is left."""
+    text = (value or "").strip()
+    if not text:
+        raise Invalid(field, value, _("must not be empty"))
+    return text
+
+
 @writes
 def create_user(
     session: Session,
@@ -156,7 +164,7 @@ def create_user(
         raise Invalid("password_hash", "***", _("must be an Argon2id hash"))
     user = User(
         email=email,
-        full_name=data.full_name.strip(),
+        full_name=_filled("full_name", data.full_name),
         locale=data.locale,
         password_hash=password_hash or hash_password(data.password),
     )
@@ -188,9 +196,7 @@ def update_user(
         raise NotAllowed(_("Only an administrator or the user may do this."))
     check_version(user, expected_version)
     for key, value in data.model_dump(exclude_unset=True).items():
-        if value is None:
-            raise Invalid(key, None, _("must not be empty"))
-        setattr(user, key, value.strip())
+        setattr(user, key, _filled(key, value))
     session.add(user)
     return user
 

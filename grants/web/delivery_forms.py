@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
 from sqlmodel import Session
 
 from grants.http.deps import PathId, ReadDB, SignedIn, WriteDB
@@ -14,6 +13,7 @@ from grants.i18n import _
 from grants.models import (
     Milestone,
     MilestoneCreate,
+    MilestoneReplan,
     MilestoneUpdate,
     PartnerRole,
     Project,
@@ -21,7 +21,6 @@ from grants.models import (
     TrancheCreate,
     TrancheUpdate,
 )
-from grants.models.base import Day, Reason
 from grants.services import milestones, programmes, scope, tranches
 from grants.services.access import Principal, require_manager
 from grants.web.deps import CsrfProtected
@@ -145,11 +144,6 @@ def milestone_edit(
     )
 
 
-class _Replan(BaseModel):
-    due_date: Day
-    reason: Reason
-
-
 def _replan_form(milestone: Milestone) -> Form:
     fields = [
         Field(
@@ -183,7 +177,7 @@ def milestone_replan(
     form = _replan_form(milestone)
 
     def save(values: dict[str, Any], version: int | None) -> Milestone:
-        data = parse(_Replan, form, values)
+        data = parse(MilestoneReplan, form, values)
         return milestones.replan_milestone(
             db, principal, milestone, data.due_date, data.reason, version
         )

@@ -15,13 +15,19 @@ from grants.models import Indicator, IndicatorValue, ProgressUpdate
 from tests.api.helpers import client
 from tests.conftest import Browsers, Demo
 from tests.helpers import (
+    ADMIN,
     EDITOR_ZARQA,
     MANAGER,
+    OWN_PASSWORD,
     TODAY,
+    add_user,
     audit_count,
     csrf_of,
     new_milestone,
+    org_id,
     project_id,
+    unique_email,
+    user_id,
 )
 
 
@@ -185,3 +191,57 @@ def test_a_chosen_id_that_is_no_row_is_a_field_error(
     assert response.status_code in {303, 409, 422}, response.status_code
     if response.status_code != 303:
         assert audit_count(demo.engine) == before
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1899-12-31"])
+def test_a_milestone_is_not_replanned_outside_any_programme(
+    app: FastAPI, demo: Demo, browsers: Browsers, day: str
+) -> None:
+    """The replanned milestone could no longer be read: the API answered 500."""
+    milestone = new_milestone(demo.engine, "ZRQ-WOMEN")
+    manager = client(app, demo, MANAGER)
+    before = audit_count(demo.engine)
+    etag = manager.get(f"/api/v1/milestones/{milestone}").headers["etag"]
+    response = manager.post(
+        f"/api/v1/milestones/{milestone}/replan",
+        json={"due_date": day, "reason": "Moved"},
+        headers={"If-Match": etag},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "due_date"
+    page = browsers[MANAGER].get(f"/milestones/{milestone}/replan")
+    response = browsers[MANAGER].post(
+        f"/milestones/{milestone}/replan",
+        {"due_date": day, "reason": "Moved", "version": "1", "csrf_token": csrf_of(page.text)},
+    )
+    assert response.status_code == 422, response.status_code
+    assert "Enter a date between 1990-01-01 and 2100-12-31." in response.text
+    assert audit_count(demo.engine) == before
+    assert manager.get(f"/api/v1/milestones/{milestone}").status_code == 200
+
+
+@pytest.mark.parametrize("name", [" ", "\u3000\t"])
+def test_a_user_name_of_spaces_only_is_refused(app: FastAPI, demo: Demo, name: str) -> None:
+    """Stored as an empty name, the user could no longer be shown: the API answered 500."""
+    admin = client(app, demo, ADMIN)
+    user = user_id(demo.engine, add_user(demo.engine))
+    before = audit_count(demo.engine)
+    etag = admin.get(f"/api/v1/users/{user}").headers["etag"]
+    response = admin.patch(
+        f"/api/v1/users/{user}", json={"full_name": name}, headers={"If-Match": etag}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "full_name"
+    response = admin.post(
+        "/api/v1/users",
+        json={
+            "email": unique_email(),
+            "full_name": name,
+            "password": OWN_PASSWORD,
+            "role": "partner_editor",
+            "organisation_id": org_id(demo.engine, "JO-ZARQA"),
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "full_name"
+    assert audit_count(demo.engine) == before
