@@ -96,3 +96,21 @@ def project_body(app: FastAPI, demo: Demo, reference: str, **changes: Any) -> di
         "lead_organisation_id": organisation_id(demo.engine, "JO-ZARQA"),
         "objective_codes": ["A"],
     } | changes
+
+
+def zarqa_expense(app: FastAPI, demo: Demo, **changes: Any) -> tuple[int, dict[str, Any]]:
+    """ZRQ-WOMEN's id and a valid expense on its first budget line, with ``changes``."""
+    project = project_id(demo.engine, "ZRQ-WOMEN")
+    line = (
+        client(app, demo, MANAGER)
+        .get("/api/v1/budget-lines", params={"project_id": project})
+        .json()["items"][0]
+    )
+    expense = {
+        "budget_line_id": line["id"],
+        "spent_on": "2026-06-02",
+        "amount": "75.00",
+        "currency": "EUR",
+        "description": "Printing",
+    }
+    return project, expense | changes

@@ -18,6 +18,7 @@ from tests.api.helpers import (
     problem,
     project_body,
     project_id,
+    zarqa_expense,
 )
 from tests.conftest import Demo
 from tests.helpers import (
@@ -132,26 +133,8 @@ def test_a_partner_who_sends_an_amount_or_a_partner_list_gets_422(app: FastAPI, 
     assert count(demo.engine, AuditEvent) == before
 
 
-def _zarqa_expense(app: FastAPI, demo: Demo) -> tuple[int, dict[str, Any]]:
-    """ZRQ-WOMEN's id and a valid expense on its first budget line."""
-    project = project_id(demo.engine, ZARQA)
-    line = (
-        client(app, demo, MANAGER)
-        .get("/api/v1/budget-lines", params={"project_id": project})
-        .json()["items"][0]
-    )
-    expense = {
-        "budget_line_id": line["id"],
-        "spent_on": "2026-06-02",
-        "amount": "75.00",
-        "currency": "EUR",
-        "description": "Printing",
-    }
-    return project, expense
-
-
 def test_partners_record_expenses_only_for_their_own_projects(app: FastAPI, demo: Demo) -> None:
-    project, expense = _zarqa_expense(app, demo)
+    project, expense = zarqa_expense(app, demo)
     created = client(app, demo, EDITOR_ZARQA).post(
         f"/api/v1/projects/{project}/expenses", json=expense
     )
@@ -185,7 +168,7 @@ def test_partners_record_expenses_only_for_their_own_projects(app: FastAPI, demo
 def test_an_expense_the_portal_would_refuse_is_refused_with_its_field(
     app: FastAPI, demo: Demo, changes: dict[str, Any], field: str, message: str
 ) -> None:
-    project, expense = _zarqa_expense(app, demo)
+    project, expense = zarqa_expense(app, demo)
     expense |= changes
     before = count(demo.engine, Expense), count(demo.engine, AuditEvent)
     refused = problem(

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from grants.models import AuditEvent
-from tests.api.helpers import client, count, fields, problem, project_id
+from tests.api.helpers import client, count, fields, problem, project_id, zarqa_expense
 from tests.conftest import Demo
 from tests.helpers import EDITOR_ZARQA, MANAGER
 
@@ -36,20 +36,8 @@ def _property(spec: dict[str, Any], model: str, name: str) -> dict[str, Any]:
 
 def _expense(app: FastAPI, demo: Demo, **changes: Any) -> tuple[str, dict[str, Any]]:
     """ZRQ-WOMEN's expense URL and a valid expense on its first budget line."""
-    project = project_id(demo.engine, ZARQA)
-    line = (
-        client(app, demo, MANAGER)
-        .get("/api/v1/budget-lines", params={"project_id": project})
-        .json()["items"][0]
-    )
-    body = {
-        "budget_line_id": line["id"],
-        "spent_on": "2026-06-02",
-        "amount": "75.00",
-        "currency": "EUR",
-        "description": "Printing",
-    }
-    return f"/api/v1/projects/{project}/expenses", body | changes
+    project, body = zarqa_expense(app, demo, **changes)
+    return f"/api/v1/projects/{project}/expenses", body
 
 
 def _refused(app: FastAPI, demo: Demo, url: str, body: dict[str, Any], field: str) -> None:

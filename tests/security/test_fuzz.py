@@ -11,8 +11,8 @@ the request model in the OpenAPI schema. One or two fields of each request are h
 Each request must be answered below 500; if it is refused (4xx) every record, the audit trail
 and the kept files must be as they were. The demo copy changes with every accepted request,
 so examples are not shrunk (a smaller example would meet other records); the failure names
-the request instead. ``GRANTS_TEST_SEED=<n>`` repeats a run; ``FUZZ_LOG=<file>`` writes each request and its
-answer to ``file``, one JSON line each.
+the request instead. ``GRANTS_TEST_SEED=<n>`` repeats a run; ``FUZZ_LOG=<file>`` writes each
+request and its answer to ``file``, one JSON line each.
 """
 
 from __future__ import annotations
@@ -80,8 +80,21 @@ WEB = _order([r for r in _ROUTES if not r.is_api])
 API = _order([r for r in _ROUTES if r.is_api])
 
 
-def _examples(route: routes.Route) -> int:
-    return REPORT_EXAMPLES if re.search(r"/(reports|issued-reports)$", route.path) else EXAMPLES
+def _runs(route: routes.Route) -> Callable[[Callable[[st.DataObject], None]], Callable[[], None]]:
+    """Run the decorated request ``route``'s number of times, each with fresh data."""
+    examples = REPORT_EXAMPLES if re.search(r"/(reports|issued-reports)$", route.path) else EXAMPLES
+
+    def runs(send: Callable[[st.DataObject], None]) -> Callable[[], None]:
+        run = settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )(given(data=st.data())(send))
+        return seed(SEED)(run)
+
+    return runs
 
 
 @dataclass
@@ -140,7 +153,7 @@ def _role_of(demo: Demo, email: str) -> Role:
             .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]
             .where(User.email == email)
         ).first()
-    return found or Role.ADMIN
+    return Role(found) if found else Role.ADMIN
 
 
 @pytest.fixture(scope="module")
@@ -343,15 +356,7 @@ def _blank(value: Any, kind: str = "text") -> bool:
 def test_web_form(fuzz: Fuzz, route: routes.Route, role: str) -> None:
     email = ROLES[role]
 
-    @seed(SEED)
-    @settings(
-        max_examples=_examples(route),
-        deadline=None,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(data=st.data())
+    @_runs(route)
     def send(data: st.DataObject) -> None:
         path, _project = data.draw(routes.concrete_path(route, fuzz.targets, _upload(fuzz)))
         browser, known = _browser(fuzz, route, email)
@@ -408,15 +413,7 @@ def test_api_write(fuzz: Fuzz, route: routes.Route, role: str) -> None:
     takes_if_match = "If-Match" in fuzz.spec.headers(route.method, route.path)
     builder = bodies.Bodies(fuzz.spec, fuzz.targets)
 
-    @seed(SEED)
-    @settings(
-        max_examples=_examples(route),
-        deadline=None,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(data=st.data())
+    @_runs(route)
     def send(data: st.DataObject) -> None:
         path, project = data.draw(routes.concrete_path(route, fuzz.targets, _upload(fuzz)))
         headers: dict[str, str] = {}
