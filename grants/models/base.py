@@ -140,7 +140,7 @@ def timestamp_field(*, nullable: bool = False, **kwargs: Any) -> Any:
 # (all but tab, line feed and carriage return; PostgreSQL refuses NUL, a report's workbook
 # the others), lone surrogates (UTF-8 cannot encode them) and the non-characters U+FFFE and
 # U+FFFF.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def check_plain_text(value: Any) -> Any:

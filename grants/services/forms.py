@@ -27,7 +27,9 @@ from grants.services.errors import Invalid
 M = TypeVar("M", bound=BaseModel)
 Errors = dict[str, str]
 MAX_NUMBER = 10**INTEGER_DIGITS  # amounts are stored with 15 digits, four of them decimals
-HIDDEN_IN_NAMES = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+HIDDEN_IN_NAMES = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 """Characters no file name needs: controls, and the marks that reorder how text is shown
 (a right-to-left override makes ``evil\u202etxt.exe`` read as ``evilexe.txt``)."""
 

@@ -25,7 +25,16 @@ from grants.services import milestones, programmes, scope, tranches
 from grants.services.access import Principal, require_manager
 from grants.web.deps import CsrfProtected
 from grants.web.forms import id_of
-from grants.web.record_forms import Field, Form, Posted, current_values, parse, show, submit
+from grants.web.record_forms import (
+    Field,
+    Form,
+    FormErrors,
+    Posted,
+    current_values,
+    parse,
+    show,
+    submit,
+)
 
 router = APIRouter()
 
@@ -249,6 +258,8 @@ def tranche_new(
     def save(values: dict[str, Any], _version: int | None) -> Tranche:
         data = parse(TrancheCreate, form, {**values, "currency": project.currency})
         chosen = [id_of(value) for value in values.get("gate_milestone_ids", [])]
+        if None in chosen:  # a choice the form never offered: refused, never dropped
+            raise FormErrors({"gate_milestone_ids": _("Choose one of the options.")})
         data.gate_milestone_ids = [milestone for milestone in chosen if milestone is not None]
         return tranches.add_tranche(db, principal, project, data)
 

@@ -72,7 +72,18 @@ def test_a_form_version_that_is_no_number_is_a_stale_form(
         assert audit_count(demo.engine) == before
 
 
-@pytest.mark.parametrize("name", ["a\x00b.csv", "list\x1b.csv", "evil\u202ecsv.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a\x00b.csv",
+        "list\x1b.csv",
+        "evil\u202ecsv.txt",
+        "next\x85line.csv",
+        "csi\x9b31m.csv",
+        "mark\u061c.csv",
+        "line\u2028.csv",
+    ],
+)
 def test_the_api_refuses_control_characters_in_file_names(
     app: FastAPI, demo: Demo, name: str
 ) -> None:

@@ -178,7 +178,9 @@ def test_the_api_refuses_the_same_payment_reference(
     assert fields(problem(response, 422)) == {"reference"}
 
 
-@pytest.mark.parametrize("reason", [NUL, "x" * 2001, "\ud800 lone surrogate"])
+@pytest.mark.parametrize(
+    "reason", [NUL, "x" * 2001, "\ud800 lone surrogate", "a\x7fb", "Paused\x9b31m", "a\x85b"]
+)
 def test_the_api_refuses_the_same_reasons(app: FastAPI, demo: Demo, reason: str) -> None:
     project = project_id(demo.engine, "ZRQ-WOMEN")
     before = audit_count(demo.engine)
@@ -348,3 +350,19 @@ def test_a_clash_on_a_web_form_is_answered_without_the_databases_words(
     assert "clashes with existing data" in told
     for word in ("unique constraint", "duplicate key", "organisation.ref"):
         assert word not in told
+
+
+@pytest.mark.parametrize("gate", ["\u00b2", "9" * 20, "0", "-3", "1e3"])
+def test_a_gate_the_tranche_form_never_offered_is_refused_not_dropped(
+    demo: Demo, browsers: Browsers, gate: str
+) -> None:
+    project = project_id(demo.engine, "ZRQ-WOMEN")
+    before = audit_count(demo.engine)
+    response = _step(
+        browsers,
+        f"/projects/{project}/tranches/new",
+        {"amount": "100.00", "planned_date": "2027-01-15", "gate_milestone_ids": gate},
+    )
+    assert response.status_code == 422, response.text[:300]
+    assert "Choose one of the options." in error_next_to(response, "gate_milestone_ids")
+    assert audit_count(demo.engine) == before
