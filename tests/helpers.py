@@ -65,6 +65,7 @@ VIEWER = "viewer.tn-sfax@example.org"  # partner viewer of TN-SFAX
 VIEWER_ZARQA = "viewer.jo-zarqa@example.org"
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+_VERSION = re.compile(r'name="version" value="([^"]*)"')
 _numbers = itertools.count(1)
 
 
@@ -73,6 +74,15 @@ def csrf_of(page: str) -> str:
     match = _CSRF.search(page)
     assert match, "the page has no csrf_token field"
     return match.group(1)
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """Return the CSRF token of the first form in ``page`` and the version it carries."""
+    fields = {"csrf_token": csrf_of(page)}
+    version = _VERSION.search(page)
+    if version:
+        fields["version"] = version.group(1)
+    return fields
 
 
 class Browser:
@@ -98,6 +108,13 @@ class Browser:
         page = self.http.get(path)
         assert page.status_code == 200, (path, page.status_code)
         return csrf_of(page.text)
+
+    def hidden(self, path: str) -> dict[str, str]:
+        """Return the hidden fields the form on ``path`` posts: its CSRF token and, on a
+        form that changes a record, the version the record was read at."""
+        page = self.http.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        return hidden_fields(page.text)
 
     def post(
         self,

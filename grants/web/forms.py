@@ -88,15 +88,16 @@ def id_of(text: object) -> int | None:
     return None
 
 
-def version_of(text: str) -> int | None:
-    """Return the version a form was read at, or None when it did not say.
+def version_of(text: str) -> int:
+    """Return the version a form was read at.
 
-    A version that is not a plain number of a row (``²``, ``-1``, twenty digits) comes from
-    no form of ours: it is answered as 0, which matches no record, so the form is stale.
+    Every form of ours that changes a record carries the version it was read at. One posted
+    without it, or with one that is not a plain number of a row (``²``, ``-1``, twenty
+    digits), cannot show that the person saw the record as it is now: it is answered as 0,
+    which matches no record, so the form is refused as stale and shows the current values.
+    Forms that create a record have no version, and their services do not ask for one.
     """
     text = text.strip()
-    if not text:
-        return None
     return int(text) if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID else 0
 
 

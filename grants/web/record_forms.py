@@ -75,11 +75,29 @@ def parse(model: type[BaseModel], form: Form, values: dict[str, Any]) -> Any:
     amounts = [f.name for f in form.fields if f.kind == "amount"]
     numbers = [f.name for f in form.fields if f.kind == "number"]
     parsed, errors = typed.checked(model, scalars, amounts=amounts, numbers=numbers)
+    errors = _blank_required(form, values) | errors
     if errors:
         raise FormErrors(errors)
     if parsed is None:
         raise FormErrors({"form": _("Check the values.")})
     return parsed
+
+
+def _blank_required(form: Form, values: dict[str, Any]) -> dict[str, str]:
+    """Return a message for each field the form requires that was left blank.
+
+    An edit's input model leaves every field optional (a missing one stays as it is), so a
+    title cleared on the page would otherwise be saved as "unchanged"; the form marks the
+    field required, and the server holds to it as the browser does.
+    """
+    return {
+        item.name: _("Fill in this field.")
+        for item in form.fields
+        if item.required
+        and item.kind != "checkboxes"
+        and isinstance(values.get(item.name), str)
+        and not values[item.name].strip()
+    }
 
 
 class FormErrors(Exception):

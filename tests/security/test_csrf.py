@@ -17,7 +17,7 @@ from httpx2 import Response
 from sqlmodel import select
 
 from grants import db
-from grants.models import LoginAttempt, User
+from grants.models import LoginAttempt, Milestone, User
 from tests.conftest import Demo
 from tests.helpers import (
     EVIDENCE,
@@ -112,6 +112,13 @@ def _password_form(app: FastAPI, demo: Demo) -> Form:
     )
 
 
+def _version(demo: Demo, milestone: int) -> int:
+    with db.read_session(demo.engine) as session:
+        found = session.get(Milestone, milestone)
+        assert found is not None
+        return found.version
+
+
 def _submit_form(app: FastAPI, demo: Demo) -> Form:
     # The account is a partner editor of JO-ZARQA, responsible for the new milestone.
     milestone = new_milestone(demo.engine, "ZRQ-WOMEN", "JO-ZARQA")
@@ -119,7 +126,7 @@ def _submit_form(app: FastAPI, demo: Demo) -> Form:
         app,
         demo,
         f"/milestones/{milestone}/submit",
-        {},
+        {"version": str(_version(demo, milestone))},
         lambda _email: milestone_state(demo.engine, milestone),
     )
     form.files = EVIDENCE

@@ -39,7 +39,6 @@ from tests.helpers import (
     Browser,
     attach_evidence,
     audit_count,
-    csrf_of,
     new_milestone,
     project_id,
 )
@@ -101,7 +100,7 @@ def _step(browsers: Browsers, path: str, data: dict[str, str], email: str = MANA
     browser = browsers[email]
     page = browser.get(path)
     assert page.status_code == 200, (path, page.status_code)
-    return browser.post(path, {**data, "csrf_token": csrf_of(page.text)})
+    return browser.post(path, {**browser.hidden(path), **data})
 
 
 # The web's workflow forms take text the API has always checked.

@@ -226,11 +226,8 @@ def test_web_submission(
     milestone = _fresh_milestone(demo, target)
     browser = browsers[SUBMITTERS[who]]
     before = milestone_state(demo.engine, milestone)
-    response = browser.post(
-        f"/milestones/{milestone}/submit",
-        {"csrf_token": browser.token("/projects")},
-        files=EVIDENCE,
-    )
+    sent = {"csrf_token": browser.token("/projects"), "version": str(before.version)}
+    response = browser.post(f"/milestones/{milestone}/submit", sent, files=EVIDENCE)
     after = milestone_state(demo.engine, milestone)
     if expected == "ok":
         assert response.status_code == 303, response.text
@@ -279,9 +276,8 @@ def test_submission_without_the_required_evidence_is_refused(
     milestone = new_milestone(demo.engine, "ZRQ-WOMEN", "JO-ZARQA")
     before = milestone_state(demo.engine, milestone)
     browser = browsers[EDITOR_ZARQA]
-    web = browser.post(
-        f"/milestones/{milestone}/submit", {"csrf_token": browser.token("/projects")}
-    )
+    path = f"/milestones/{milestone}/submit"
+    web = browser.post(path, browser.hidden(path))
     assert web.status_code == 422
     assert "evidence" in web.text
     response = api(app, demo.tokens[EDITOR_ZARQA]).post(f"/api/v1/milestones/{milestone}/submit")

@@ -59,7 +59,7 @@ def test_a_submitted_milestone_is_saved_before_the_partner_sees_the_project(
     browser.sign_in(EDITOR_ZARQA)
     response = browser.post(
         f"/milestones/{milestone}/submit",
-        {"csrf_token": browser.token("/portal")},
+        browser.hidden(f"/milestones/{milestone}/submit"),
         files={"evidence": ("attendance.csv", CSV, "text/csv")},
     )
     assert response.status_code == 303

@@ -311,30 +311,37 @@ def _edited(demo: Demo, kind: str) -> str:
                 select(ProjectPartner.organisation_id).where(ProjectPartner.project_id == ident)
             ).first(),
             "calls/{}/edit": call.id,
+            "projects/{}/edit": ident,
             "programmes/{}/edit": call.programme_id,
         }
     assert records[kind] is not None, kind
     return "/" + kind.format(records[kind])
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "budget-lines/{}/edit",
-        "milestones/{}/edit",
-        "milestones/{}/replan",
-        "tranches/{}/edit",
-        "organisations/{}/edit",
-        "programmes/{}/edit",
-        "calls/{}/edit",
-    ],
-)
+EDIT_FORMS = [
+    "budget-lines/{}/edit",
+    "milestones/{}/edit",
+    "milestones/{}/replan",
+    "tranches/{}/edit",
+    "organisations/{}/edit",
+    "programmes/{}/edit",
+    "calls/{}/edit",
+    "projects/{}/edit",
+]
+
+
+def _edit_form(browsers: Browsers, path: str) -> dict[str, str]:
+    """Return what the edit form at ``path`` posts as shown, with a reason for a replan."""
+    form = page_of(browsers[MANAGER].get(path)).xpath("//main//form[.//*[@name='version']]")[0]
+    return {**dict(form.form_values()), "reason": "Moved by the partner's request"}
+
+
+@pytest.mark.parametrize("kind", EDIT_FORMS)
 def test_every_edit_form_refuses_a_stale_version_with_the_current_one(
     browsers: Browsers, demo: Demo, kind: str
 ) -> None:
     path = _edited(demo, kind)
-    form = page_of(browsers[MANAGER].get(path)).xpath("//main//form[.//*[@name='version']]")[0]
-    fields = {**dict(form.form_values()), "reason": "Moved by the partner's request"}
+    fields = _edit_form(browsers, path)
     stale = {**fields, "version": str(int(fields["version"]) - 1)}
     response = browsers[MANAGER].post(path, stale)
     assert response.status_code == 409, response.text
@@ -342,3 +349,53 @@ def test_every_edit_form_refuses_a_stale_version_with_the_current_one(
     assert value_of(response, "version") == fields["version"]
     again = {**stale, "version": value_of(response, "version")}
     assert browsers[MANAGER].post(path, again).status_code == 303
+
+
+@pytest.mark.parametrize("kind", EDIT_FORMS)
+def test_every_edit_form_posted_without_its_version_is_refused_as_stale(
+    browsers: Browsers, demo: Demo, kind: str
+) -> None:
+    path = _edited(demo, kind)
+    fields = _edit_form(browsers, path)
+    before = audit_count(demo.engine)
+    unversioned = {k: v for k, v in fields.items() if k != "version"}
+    response = browsers[MANAGER].post(path, unversioned)
+    assert response.status_code == 409, response.text
+    assert "Someone else changed this record" in text_of(response)
+    assert value_of(response, "version") == fields["version"]
+    assert audit_count(demo.engine) == before
+
+
+@pytest.mark.parametrize("kind", EDIT_FORMS)
+def test_every_edit_form_refuses_a_required_field_left_blank(
+    browsers: Browsers, demo: Demo, kind: str
+) -> None:
+    path = _edited(demo, kind)
+    fields = _edit_form(browsers, path)
+    shown = page_of(browsers[MANAGER].get(path))
+    required = shown.xpath("//main//form//input[@required][not(@type='hidden')]/@name")
+    assert required, f"{path} has no required field"
+    before = audit_count(demo.engine)
+    for name in required:
+        response = browsers[MANAGER].post(path, {**fields, name: "  "})
+        assert response.status_code == 422, (name, response.text)
+        assert error_next_to(response, name) == "Fill in this field."
+    assert audit_count(demo.engine) == before
+
+
+def test_a_step_posted_without_its_version_is_refused_as_stale(
+    browsers: Browsers, demo: Demo
+) -> None:
+    milestone = _submitted_milestone(demo)
+    response = browsers[MANAGER].post(
+        f"/milestones/{milestone.id}/return",
+        {"reason": "Missing pages", "csrf_token": _token(browsers)},
+    )
+    assert response.status_code == 409
+    assert "Someone else changed this record" in text_of(response)
+    assert value_of(response, "version") == str(milestone.version)
+    with db.read_session(demo.engine) as session:
+        kept = session.get(Milestone, milestone.id)
+        assert kept is not None
+    assert kept.status == MilestoneStatus.SUBMITTED
+    assert kept.version == milestone.version

@@ -37,6 +37,7 @@ from tests.helpers import (
     VIEWER,
     VIEWER_ZARQA,
     Browser,
+    hidden_fields,
     milestone_state,
     new_milestone,
     org_id,
@@ -78,7 +79,13 @@ def value_of(response: Any, name: str) -> str:
 
 
 def post(browser: Browser, path: str, data: dict[str, str], files: Any = None) -> Any:
-    return browser.post(path, {"csrf_token": browser.token("/portal"), **data}, files=files)
+    """Post ``data`` through the form on ``path`` with the hidden fields it carries (the CSRF
+    token and the version of the record it changes); where ``path`` shows no form, with the
+    portal's token."""
+    page = browser.get(path)
+    shown = page.status_code == 200 and 'name="csrf_token"' in page.text
+    hidden = hidden_fields(page.text) if shown else {"csrf_token": browser.token("/portal")}
+    return browser.post(path, {**hidden, **data}, files=files)
 
 
 def follow(browser: Browser, response: Any) -> Any:
@@ -362,10 +369,12 @@ def test_text_with_control_characters_is_refused_not_stored(demo: Demo, browsers
 def test_a_file_name_with_control_characters_is_refused(demo: Demo, browsers: Browsers) -> None:
     milestone = new_milestone(demo.engine, "ZRQ-WOMEN", "JO-ZARQA")
     browser = browsers[EDITOR_ZARQA]
-    token = browser.token("/portal").encode()
+    hidden = browser.hidden(f"/milestones/{milestone}/submit")
+    token, version = hidden["csrf_token"].encode(), hidden["version"].encode()
     body = b"".join(
         [
             b'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token,
+            b'\r\n--B\r\nContent-Disposition: form-data; name="version"\r\n\r\n' + version,
             b'\r\n--B\r\nContent-Disposition: form-data; name="evidence"; '
             b'filename="list\x00.csv"\r\nContent-Type: text/csv\r\n\r\n' + CSV,
             b"\r\n--B--\r\n",
@@ -716,3 +725,28 @@ def test_partners_report_only_while_the_project_is_open(demo: Demo, browsers: Br
     assert form.status_code == 200
     assert "partners report only while it is active or finalising" in text_of(form)
     assert not page_of(form).xpath("//form[@method='post' and contains(@action, 'expenses')]")
+
+
+def test_a_submission_or_a_draft_posted_without_its_version_is_refused_as_stale(
+    demo: Demo, browsers: Browsers
+) -> None:
+    browser = browsers[EDITOR_ZARQA]
+    milestone = new_milestone(demo.engine, "ZRQ-WOMEN", "JO-ZARQA")
+    files = [("evidence", ("attendance.csv", CSV, "text/csv"))]
+    token = browser.token("/portal")
+    response = browser.post(
+        f"/milestones/{milestone}/submit", {"csrf_token": token, "note": "Done"}, files=files
+    )
+    assert response.status_code == 409
+    assert value_of(response, "note") == "Done"
+    assert milestone_state(demo.engine, milestone).status == "planned"
+    assert _files_of(demo, milestone) == []
+    draft = {**UPDATE, "achievements": "First version.", "action": "save"}
+    edit = follow(browser, post(browser, f"/projects/{_zarqa(demo)}/updates/new", draft))
+    path = page_of(edit).xpath("//form[.//textarea]/@action")[0]
+    mine = {**UPDATE, "achievements": "My version.", "action": "save"}
+    response = browser.post(path, {"csrf_token": token, **mine})
+    assert response.status_code == 409
+    assert "First version." in text_of(response)
+    assert value_of(response, "achievements") == "My version."
+    assert value_of(response, "version") == value_of(edit, "version")
