@@ -112,11 +112,14 @@ class Fuzz:
         default_factory=weakref.WeakKeyDictionary
     )
     last: State | None = None
+    signed_in: int = 0
 
     def state(self) -> State:
-        """The state now: the one a refused request left, if nothing has written since."""
-        if self.last is None:
+        """The state now: the one a refused request left, if nothing has written since (a
+        browser signing in for the first time writes its account's sign-in time)."""
+        if self.last is None or len(self.browsers.open) != self.signed_in:
             self.last = state_of(self.demo.engine, self.folders)
+            self.signed_in = len(self.browsers.open)
         return self.last
 
     def wrote(self) -> None:
