@@ -145,3 +145,19 @@ def _record(session: OrmSession, _context: Any) -> None:
 
 HIGH_WATER_MARK = sa_select(func.max(AuditEvent.id))
 """The id of the latest audit event: it moves with every audited change."""
+
+ACCESS_ENTITIES = ("api_token", "user_account", "membership")
+"""The rows that say who may act as whom: tokens, users (active or not) and their roles."""
+
+MARKS = sa_select(
+    func.max(AuditEvent.id),
+    sa_select(func.max(AuditEvent.id))
+    .where(AuditEvent.entity.in_(ACCESS_ENTITIES))  # type: ignore[attr-defined]
+    .scalar_subquery(),
+)
+"""The high-water mark and the access mark, the latest change to a row of
+``ACCESS_ENTITIES``, in one read (``ix_audit_event_entity_id`` serves the second).
+
+What a token stands for changes only when the access mark moves, so a token check is not
+repeated for every write of expenses or milestones, as it would be under the high-water
+mark; a cached response still needs the high-water mark."""

@@ -69,7 +69,7 @@ def serve(
         except RuntimeError as error:
             fail(str(error))
     uvicorn.run(
-        "grants.app:create_app",
+        "grants.app:serving_app",
         factory=True,
         host=host,
         port=port,

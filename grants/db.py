@@ -77,7 +77,7 @@ def autocommit_engine(engine: Engine) -> Engine:
     """Return an engine for single-statement reads on ``engine``'s database: no transaction.
 
     On PostgreSQL it has its own small pool that neither pings nor resets connections, so a
-    read is one round trip; a connection lost meanwhile is retried once by ``read_one``.
+    read is one round trip; a connection lost meanwhile is retried once by ``read_row``.
     SQLite has no round trips, so there it is the same engine, in autocommit mode.
     """
     if engine.dialect.name == "sqlite":
@@ -91,12 +91,13 @@ def autocommit_engine(engine: Engine) -> Engine:
     )
 
 
-def read_one(engine: Engine, statement: Any) -> Any:
-    """Return the scalar ``statement`` reads, retrying once on a connection lost meanwhile."""
+def read_row(engine: Engine, statement: Any) -> Any:
+    """Return the first row ``statement`` reads (or None), retrying once on a connection lost
+    meanwhile."""
     for attempt in (1, 2):
         try:
             with engine.connect() as connection:
-                return connection.execute(statement).scalar()
+                return connection.execute(statement).first()
         except DBAPIError as error:
             if attempt == 2 or not error.connection_invalidated:
                 raise

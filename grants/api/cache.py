@@ -1,10 +1,12 @@
 """A per-process cache of API reads, valid only while nothing has changed in the database.
 
 Every audited change adds an audit event, so the id of the latest one (the high-water mark)
-moves with every write, from any process. Each API request reads that mark with its token
-check; a cached principal or response is used only when it was stored under the same mark,
-for the same user, URL and "today". One indexed ``max(id)`` replaces the token look-up, the
-roles, the scoped query and the serialization of a repeated read.
+moves with every write, from any process; the latest change to a token, a user or a role
+(the access mark) moves only with those. Each API request reads both marks with its token
+check (``grants.audit.MARKS``): a cached principal is used while the access mark stands, a
+cached response only when it was stored under the same high-water mark, for the same user,
+URL and "today". One indexed read replaces the token look-up, the roles, the scoped query
+and the serialization of a repeated read.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class Lru:
 
 @dataclass(frozen=True)
 class CachedToken:
-    """What a valid token stands for, as of a high-water mark."""
+    """What a valid token stands for, as of an access mark."""
 
     principal: Principal
     token_id: int

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from grants import db
 from grants.api.cache import CachedToken, caches
-from grants.audit import HIGH_WATER_MARK
+from grants.audit import MARKS
 from grants.http.deps import engine_of, today_of
 from grants.i18n import _
 from grants.models import utcnow
@@ -51,17 +51,19 @@ async def api_principal(
 
 
 def _known_token(request: Request, raw: str) -> CachedToken | None:
-    """Return what a valid token stands for, from the cache while nothing has changed.
+    """Return what a valid token stands for, from the cache while no token, user or role has
+    changed (``grants.audit.MARKS``).
 
-    It runs in a worker thread, as all database work does: the high-water mark is one
-    indexed read; a token not in the cache is checked, and its use recorded, here too.
+    It runs in a worker thread, as all database work does: the marks are one indexed read; a
+    token not in the cache is checked, and its use recorded, here too.
     """
     now = utcnow()
     token_cache, _bodies = caches(request)
     key = tokens.token_hash(raw)
     engine = engine_of(request)
-    mark = int(db.read_one(_marks(request), HIGH_WATER_MARK) or 0)
-    request.state.high_water_mark = mark
+    latest, access = db.read_row(_marks(request), MARKS) or (None, None)
+    request.state.high_water_mark = int(latest or 0)
+    mark = int(access or 0)
     known: CachedToken | None = token_cache.get(key, mark)
     if known is None or (known.expires_at is not None and now >= known.expires_at):
         known = _check(engine, raw, now)

@@ -16,7 +16,10 @@ class AuditEvent(SQLModel, table=True):
     """One change to one row: who, when, what (before -> after) and why."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_project_at", "project_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_audit_event_project_at", "project_id", "at", "id"),
+        Index("ix_audit_event_entity_id", "entity", "id"),
+    )
     id: int = Field(default=None, primary_key=True)
     at: dt.datetime = timestamp_field(default_factory=utcnow)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)

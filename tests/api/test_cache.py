@@ -79,6 +79,50 @@ def test_a_revoked_token_is_refused_at_once(app: FastAPI, demo: Demo) -> None:
     assert holder.get("/api/v1/me").status_code == 401
 
 
+def test_a_write_to_projects_keeps_the_token_checked_but_not_looked_up_again(
+    app: FastAPI, demo: Demo
+) -> None:
+    manager = client(app, demo, MANAGER)
+    project = project_id(demo.engine, "ZRQ-WOMEN")
+    url = f"/api/v1/projects/{project}"
+    manager.get(LIST)
+    before = manager.get(url)
+    changed = manager.patch(
+        url, json={"title": "Still the same token"}, headers={"If-Match": before.headers["etag"]}
+    )
+    assert changed.status_code == 200
+    marks = app.state.mark_engine
+    with statements(demo.engine) as seen, statements(marks) as seen_by_marks:
+        again = manager.get(LIST)
+    assert again.status_code == 200
+    everything = " ".join(seen if marks.dialect.name == "sqlite" else seen + seen_by_marks)
+    assert "api_token" not in everything.lower(), everything  # the write moved no access mark
+    assert "membership" not in everything.lower(), everything
+    assert "Still the same token" in manager.get(url).text
+
+
+def test_a_deactivated_user_is_refused_at_once_though_the_token_was_cached(
+    app: FastAPI, demo: Demo
+) -> None:
+    with db.write_session(demo.engine) as session:
+        user = session.exec(select(User).where(User.email == DONOR)).one()
+        raw, _token = tokens.create_token(session, SYSTEM, user, "cache test", utcnow())
+    holder = api(app, raw)
+    assert holder.get(LIST).status_code == 200
+    _set_active(demo, False)
+    try:
+        assert holder.get(LIST).status_code == 401
+    finally:
+        _set_active(demo, True)
+
+
+def _set_active(demo: Demo, active: bool) -> None:
+    with db.write_session(demo.engine) as session:
+        session.info[ACTOR_KEY] = SYSTEM
+        user = session.exec(select(User).where(User.email == DONOR)).one()
+        user.is_active = active
+
+
 def test_an_expired_token_is_refused_even_when_cached(
     app: FastAPI, demo: Demo, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,3 +47,27 @@ def test_serve_answers_health_checks_and_pages(engine: Engine, tmp_path: Path) -
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_worker_starts_with_every_template_compiled_and_its_heap_frozen(
+    tmp_path: Path,
+) -> None:
+    probe = (
+        "import gc\n"
+        "from grants.app import serving_app\n"
+        "from grants.templating import environment\n"
+        "serving_app()\n"
+        "env = environment()\n"
+        "print(gc.get_freeze_count(), len(env.cache), len(env.list_templates(['html'])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=cli_env(f"sqlite:///{tmp_path / 'grants.db'}", tmp_path / "var"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    frozen, compiled, templates = map(int, done.stdout.split())
+    assert frozen > 100_000, "the start-up heap is not frozen"
+    assert compiled == templates > 20
