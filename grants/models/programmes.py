@@ -173,6 +173,8 @@ class Objective(Versioned, table=True):
 ObjectiveCode = Annotated[
     NonBlank, StringConstraints(min_length=1, max_length=OBJECTIVE_CODE_LENGTH), PLAIN_TEXT
 ]
+ObjectiveCodes = Annotated[list[ObjectiveCode], pydantic.Field(max_length=20)]
+"""The objectives a project serves, by code (``["A", "C"]``)."""
 Objectives = Annotated[
     dict[
         ObjectiveCode,

@@ -26,7 +26,7 @@ from grants.models.base import (
 )
 from grants.models.enums import PartnerRole, ProjectStatus
 from grants.models.notation import Amount, NonBlank
-from grants.models.programmes import ObjectiveCode
+from grants.models.programmes import ObjectiveCodes
 
 
 class ProjectBase(SQLModel):
@@ -88,7 +88,7 @@ class Project(ProjectBase, Versioned, table=True):
 
 
 class ProjectCreate(ProjectBase, PlainText):
-    objective_codes: list[ObjectiveCode] = Field(default_factory=list, max_length=20)
+    objective_codes: ObjectiveCodes = Field(default_factory=list)
 
 
 class ProjectUpdate(PlainText):

@@ -118,8 +118,10 @@ def _message(error: Mapping[str, Any]) -> str:
         kind == "string_too_short" and not error.get("input")
     ):
         return _("Fill in this field.")
-    if kind == "string_too_long":
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(error.get("input"), str)):
         return _("Use at most {n} characters.").format(n=context.get("max_length"))
+    if kind == "too_long":
+        return _("Choose at most {n}.").format(n=context.get("max_length"))
     if kind in {"control_characters", "string_unicode"}:
         return _("Remove the invisible control characters from this text.")
     if kind == "day_out_of_range":

@@ -31,6 +31,7 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
+from grants.models.programmes import ObjectiveCodes
 from grants.services import references
 from grants.services.access import (
     Principal,
@@ -48,6 +49,7 @@ from grants.services.common import (
     writes,
 )
 from grants.services.errors import Invalid
+from grants.services.forms import checked_text
 from grants.services.rules import (
     check_version,
     require_open,
@@ -131,6 +133,7 @@ def _check_milestones_fit(session: Session, project: Project, start: dt.date, en
 
 
 def _objectives(session: Session, call: Call, codes: list[str]) -> list[Objective]:
+    codes = checked_text("objective_codes", codes, ObjectiveCodes)
     if not codes:
         raise Invalid("objective_codes", codes, _("a project serves at least one objective"))
     found = session.exec(

@@ -29,7 +29,7 @@ from grants.models import (
 from grants.models.base import MAX_ID, PlainText
 from grants.services import milestones, tranches
 from grants.services.access import SYSTEM
-from tests.api.helpers import client, fields, problem
+from tests.api.helpers import client, fields, problem, project_body
 from tests.conftest import Browsers, Demo
 from tests.helpers import (
     ADMIN,
@@ -364,4 +364,21 @@ def test_a_gate_the_tranche_form_never_offered_is_refused_not_dropped(
     )
     assert response.status_code == 422, response.text[:300]
     assert "Choose one of the options." in error_next_to(response, "gate_milestone_ids")
+    assert audit_count(demo.engine) == before
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [("A\x00", "control characters"), ("\x06", "control characters"), ("x" * 200, "at most 10")],
+    ids=["NUL", "ACK", "200 characters"],
+)
+def test_an_objective_code_the_project_form_never_offered_is_refused(
+    app: FastAPI, demo: Demo, browsers: Browsers, code: str, says: str
+) -> None:
+    body = project_body(app, demo, "JO-IRBID-OBJ", objective_codes=["A", code])
+    sent = {k: v if isinstance(v, list) else str(v) for k, v in body.items() if k != "currency"}
+    before = audit_count(demo.engine)
+    response = _step(browsers, "/projects/new", sent)
+    assert response.status_code == 422, response.text[:300]
+    assert says in lxml.html.fromstring(response.text).text_content()
     assert audit_count(demo.engine) == before
