@@ -2,4 +2,5 @@
 
 from grants.cli import app
 
-app(prog_name="grants")
+if __name__ == "__main__":
+    app(prog_name="grants")

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from grants import __version__, db, logs
+from grants import __version__, db, logs, offload
 from grants.api import admin, delivery, docs, finance, me, programmes, results
 from grants.api import figures as api_figures
 from grants.api import projects as api_projects
@@ -80,7 +80,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def serving_app() -> FastAPI:
     """Return the application as each ``grants serve`` worker runs it: created, with every
-    template compiled, and the heap it started with frozen (``gc.freeze``).
+    template compiled, its rendering helpers started (``grants.offload``), and the heap it
+    started with frozen (``gc.freeze``).
 
     The modules, the table metadata, the compiled templates and Babel's locale data live as
     long as the process; frozen, they are left out of the collector's full passes, which
@@ -90,6 +91,7 @@ def serving_app() -> FastAPI:
     templates = environment()
     for name in templates.list_templates(extensions=["html"]):
         templates.get_template(name)
+    offload.start()
     gc.collect()
     gc.freeze()
     return app

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         le=300,
         description="How long a request waits for its turn or a database connection (503).",
     )
+    render_processes: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Helper processes that write big workbooks and PDFs (0: the request's own).",
+    )
     db_pool_size: int | None = Field(
         default=None, ge=1, description="Database connections kept per process."
     )

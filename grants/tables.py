@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from grants import offload
 from grants.i18n import missing
 
 TableFormat = Literal["csv", "xlsx"]
@@ -54,6 +55,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 WIDEST = 60  # characters; a longer value wraps its column no further
 MEASURED_ROWS = 200  # column widths follow the header and the first rows
+HELPER_CELLS = 2_000  # a bigger workbook is written by a helper process
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,22 @@ Sheet = tuple[Sequence[str], Iterable[Sequence[Any]]]
 
 
 def workbook_bytes(sheets: Mapping[str, Sheet], *, created: dt.datetime | None = None) -> bytes:
-    """Return an XLSX workbook with one sheet per ``name: (columns, rows)``, in that order."""
+    """Return an XLSX workbook with one sheet per ``name: (columns, rows)``, in that order.
+
+    A workbook of more than ``HELPER_CELLS`` cells is written by a helper process
+    (``grants.offload``): it takes a while, and the other requests go on meanwhile.
+    """
+    tables = {
+        name: (list(columns), [list(row) for row in rows])
+        for name, (columns, rows) in sheets.items()
+    }
+    cells = sum(len(columns) * len(rows) for columns, rows in tables.values())
+    if cells > HELPER_CELLS:
+        return offload.render(_workbook, tables, created)
+    return _workbook(tables, created)
+
+
+def _workbook(sheets: Mapping[str, Sheet], created: dt.datetime | None) -> bytes:
     workbook = Workbook(write_only=True)
     taken: set[str] = set()
     for name, (columns, rows) in sheets.items():

@@ -24,6 +24,7 @@ from typing import Any
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from grants import offload
 from grants.paths import STATIC_DIR
 
 BASE_URL = "https://report.invalid/"
@@ -88,7 +89,14 @@ def to_pdf(
     attachments: Sequence[tuple[str, bytes]] = (),
     variant: str | None = "pdf/a-3b",
 ) -> bytes:
-    """Return ``html`` printed as PDF (PDF/A-3b by default) with ``attachments`` embedded."""
+    """Return ``html`` printed as PDF (PDF/A-3b by default) with ``attachments`` embedded.
+
+    A helper process prints it (``grants.offload``): the other requests go on meanwhile.
+    """
+    return offload.render(_print, html, list(attachments), variant)
+
+
+def _print(html: str, attachments: Sequence[tuple[str, bytes]], variant: str | None) -> bytes:
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=ReportAssets()).render(
         pdf_variant=variant
     )

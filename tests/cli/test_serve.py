@@ -49,16 +49,20 @@ def test_serve_answers_health_checks_and_pages(engine: Engine, tmp_path: Path) -
         server.wait(timeout=10)
 
 
-def test_a_worker_starts_with_every_template_compiled_and_its_heap_frozen(
+def test_a_worker_starts_with_every_template_compiled_its_helper_up_and_its_heap_frozen(
     tmp_path: Path,
 ) -> None:
     probe = (
-        "import gc\n"
+        "import gc, os\n"
+        "from grants import offload\n"
         "from grants.app import serving_app\n"
         "from grants.templating import environment\n"
         "serving_app()\n"
         "env = environment()\n"
-        "print(gc.get_freeze_count(), len(env.cache), len(env.list_templates(['html'])))\n"
+        "started = offload._pool is not None\n"
+        "helper = offload.render(os.getpid) != os.getpid()\n"
+        "print(gc.get_freeze_count(), len(env.cache), len(env.list_templates(['html'])),"
+        " int(started and helper))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -68,6 +72,7 @@ def test_a_worker_starts_with_every_template_compiled_and_its_heap_frozen(
         text=True,
         check=True,
     )
-    frozen, compiled, templates = map(int, done.stdout.split())
+    frozen, compiled, templates, helper = map(int, done.stdout.split())
+    assert helper == 1, "no rendering helper was started"
     assert frozen > 100_000, "the start-up heap is not frozen"
     assert compiled == templates > 20
