@@ -66,6 +66,10 @@ FORBIDDEN = [
     ("grants.services", ("grants.web", "grants.api", "grants.http", "grants.exchange", "reports")),
     ("grants.models", ("grants.web", "grants.api", "grants.http", "grants.services", "reports")),
     ("grants.tables", ("grants.web", "grants.api", "grants.http", "grants.services", "reports")),
+    (
+        "grants.offload",
+        ("grants.web", "grants.api", "grants.http", "grants.services", "grants.models", "reports"),
+    ),
     ("grants.templating", ("grants.web", "grants.api", "grants.http", "reports")),
     ("grants.i18n", ("grants.web", "grants.api", "grants.http", "grants.services", "reports")),
 ]

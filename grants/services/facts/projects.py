@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -115,35 +115,39 @@ def _scoped(query: Any, column: Any, ids: list[int] | None) -> Any:
     return query if ids is None else query.where(column.in_(ids))
 
 
-def _sums(session: Session, query: Any, column: Any, ids: list[int] | None) -> dict[int, Decimal]:
-    rows = session.execute(_scoped(query, column, ids).group_by(column)).all()
-    return {pid: Decimal(total or 0) for pid, total in rows}
+MONEY_KINDS = ("paid", "spent", "budgeted", "co_financed")
 
 
 def _money(
     session: Session, as_of: dt.date, ids: list[int] | None
 ) -> dict[str, dict[int, Decimal]]:
-    """Return the money of each project by kind: paid, spent, budgeted, co-financed."""
-    pid = col(Tranche.project_id)
-    paid = sa_select(pid, func.sum(Tranche.paid_amount)).where(
-        col(Tranche.status) == TS.PAID, col(Tranche.paid_on) <= as_of
+    """Return the money of each project by kind (``MONEY_KINDS``), in one query."""
+    paid = sa_select(literal("paid"), col(Tranche.project_id), func.sum(Tranche.paid_amount))
+    paid = paid.where(col(Tranche.status) == TS.PAID, col(Tranche.paid_on) <= as_of)
+    spent = sa_select(literal("spent"), col(Expense.project_id), func.sum(Expense.amount))
+    spent = spent.where(col(Expense.spent_on) <= as_of)
+    budgeted = sa_select(
+        literal("budgeted"), col(BudgetLine.project_id), func.sum(BudgetLine.amount)
     )
-    spent = sa_select(col(Expense.project_id), func.sum(Expense.amount)).where(
-        col(Expense.spent_on) <= as_of
-    )
-    budgeted = sa_select(col(BudgetLine.project_id), func.sum(BudgetLine.amount))
     # Contributions in another currency wait for exchange rates: they are not added up.
     co_financed = (
-        sa_select(col(CoFinancing.project_id), func.sum(CoFinancing.amount))
+        sa_select(literal("co_financed"), col(CoFinancing.project_id), func.sum(CoFinancing.amount))
         .join(Project, col(Project.id) == col(CoFinancing.project_id))
         .where(col(CoFinancing.currency) == col(Project.currency))
     )
-    return {
-        "paid": _sums(session, paid, pid, ids),
-        "spent": _sums(session, spent, col(Expense.project_id), ids),
-        "budgeted": _sums(session, budgeted, col(BudgetLine.project_id), ids),
-        "co_financed": _sums(session, co_financed, col(CoFinancing.project_id), ids),
-    }
+    parts = [
+        _scoped(query, column, ids).group_by(column)
+        for query, column in (
+            (paid, col(Tranche.project_id)),
+            (spent, col(Expense.project_id)),
+            (budgeted, col(BudgetLine.project_id)),
+            (co_financed, col(CoFinancing.project_id)),
+        )
+    ]
+    found: dict[str, dict[int, Decimal]] = {kind: {} for kind in MONEY_KINDS}
+    for kind, pid, total in session.execute(union_all(*parts)):
+        found[kind][pid] = Decimal(total or 0)
+    return found
 
 
 Milestones = dict[int, list[tuple[int, MilestoneFacts]]]
