@@ -518,6 +518,6 @@ def test_figures_take_the_same_number_of_queries_for_2_or_8_projects(
     assert len(facts.figures_in(session, true(), TODAY, facts.Scope())) == 8
     assert many == few
     assert many_risks == few_risks
-    # projects; paid, spent, budgeted, co-financed; milestones; gates, tranches; updates;
-    # and for figures_in the project ids of the scope
-    assert few <= 10
+    # projects; the money (paid, spent, budgeted, co-financed in one); milestones; gates,
+    # tranches; updates
+    assert few <= 7  # SQLite counts its BEGIN too

@@ -74,7 +74,7 @@ def test_a_write_is_seen_at_once_and_only_its_project_is_computed_again(engine: 
     with db.read_session(engine) as session, statements(engine) as unchanged:
         assert snapshot.current(session, TODAY) is after
     assert len(unchanged) == 1  # the high-water mark, nothing else
-    # The mark, the changed projects, its figures (9: see facts.project_figures) and its
+    # The mark, the changed projects, its figures (7: see facts.project_figures) and its
     # waiting items (5).
     assert len(seen) <= 16
 
