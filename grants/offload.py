@@ -9,9 +9,12 @@ export lengthens dozens of answers. ``render(function, *args)`` hands such work 
 and waits for the result without holding the interpreter. The function and its arguments
 travel by pickling, so they must be module-level functions and plain data.
 
-The helpers start on first use, from a clean server process (``forkserver``), never as a copy
-of a process with threads and open database connections; they hold no connection and read no
-settings. A helper that dies (killed, out of memory) breaks the pool: the pool is replaced and
+The helpers start with the server process (``start``) or on first use, as new interpreters
+(``spawn``), never as a copy of a process with threads and open database connections; they
+hold no connection and read no settings. A helper watches the process that started it and
+exits within a second of its end, however it ended (even ``kill -9``).
+
+A helper that dies (killed, out of memory) breaks the pool: the pool is replaced and
 the work tried once more; should that helper die too, the work is done in the calling thread
 (and logged), so a download never fails for want of a helper. Each server worker process has
 its own pool; the helpers stop when their process exits.
@@ -22,10 +25,12 @@ As always with helper processes, a script that renders must keep its own work un
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,8 +40,9 @@ from grants.config import get_settings
 
 log = logging.getLogger("grants.offload")
 T = TypeVar("T")
-# Imported once by the fork server, so a new helper starts with them loaded.
-PRELOAD = ["grants.tables", "reports.pdf"]
+# Imported by each helper as it starts, so the first render does not wait for them.
+PRELOAD = ("grants.tables", "reports.pdf")
+WATCH_SECONDS = 1.0
 
 _guard = threading.Lock()
 _pool: tuple[int, ProcessPoolExecutor] | None = None  # the process that made it, the pool
@@ -68,17 +74,20 @@ def start() -> None:
         render(os.getpid)
 
 
-def _mark_helper() -> None:
+def _begin_helper(parent: int) -> None:
+    """Start a helper: mark it, load what it renders with, and watch its parent."""
     global _in_helper
     _in_helper = True
+    for name in PRELOAD:
+        importlib.import_module(name)
+    threading.Thread(target=_watch, args=(parent,), name="parent-watch", daemon=True).start()
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        return context
-    return multiprocessing.get_context("spawn")
+def _watch(parent: int) -> None:
+    """Exit once the process that started this helper has ended (its orphan is adopted)."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(0)
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -86,7 +95,10 @@ def _executor() -> ProcessPoolExecutor:
     with _guard:
         if _pool is None or _pool[0] != os.getpid():
             pool = ProcessPoolExecutor(
-                max_workers=helpers(), mp_context=_context(), initializer=_mark_helper
+                max_workers=helpers(),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_begin_helper,
+                initargs=(os.getpid(),),
             )
             _pool = (os.getpid(), pool)
         return _pool[1]

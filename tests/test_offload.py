@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,3 +98,43 @@ def test_start_brings_the_helpers_up_before_the_first_render() -> None:
     pool = offload._pool[1]
     assert offload.render(_pid) != os.getpid()
     assert offload._pool[1] is pool  # the same pool: nothing started on first use
+
+
+SERVER = """
+import os, sys
+from grants import offload
+offload.start()
+print(offload.render(os.getpid), flush=True)
+sys.stdin.read()
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is not alive either
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see a process end")
+def test_a_helper_exits_when_its_server_process_is_killed(tmp_path: Path) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=os.environ | {"GRANTS_DATABASE_URL": f"sqlite:///{tmp_path / 'grants.db'}"},
+    )
+    assert server.stdout is not None
+    helper = int(server.stdout.readline())
+    assert helper != server.pid
+    assert _alive(helper)
+    server.kill()  # no exit handler runs
+    server.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(helper), "the helper outlived its server"
